@@ -1,0 +1,72 @@
+import type { MikroORM } from "@mikro-orm/postgresql";
+import { connectNodeAdapter } from "@connectrpc/connect-node";
+import { ExchangeAccountService } from "./accounts/exchange-account.service.js";
+import type { Cipher } from "./crypto/cipher.js";
+import { databaseErrorOf } from "./db/database-errors.js";
+import { ExchangeCatalogue } from "./exchanges/exchange-catalogue.js";
+import { HealthMonitor } from "./health-monitor.js";
+import type { TokenVerifier } from "./identity/token-verifier.js";
+import type { Logger } from "./logger.js";
+import { authInterceptor } from "./rpc/auth.interceptor.js";
+import { callObserver } from "./rpc/call-observer.interceptor.js";
+import { contextValuesOf } from "./rpc/context.js";
+import { Metrics } from "./rpc/metrics.js";
+import { routes } from "./rpc/routes.js";
+import { WalletServer } from "./rpc/server.js";
+
+/** The dependencies the service is built from; main and the tests make them. */
+export interface AppDeps {
+  readonly orm: MikroORM;
+  readonly cipher: Cipher;
+  readonly verifier: TokenVerifier;
+  readonly logger: Logger;
+  readonly healthIntervalMs?: number;
+}
+
+/** The built service: a server not yet listening, and what start-up and shutdown need. */
+export interface App {
+  readonly server: WalletServer;
+  readonly health: HealthMonitor;
+  readonly metrics: Metrics;
+  readonly accounts: ExchangeAccountService;
+}
+
+/**
+ * Wires domain services, interceptors and routes into a server. No listen,
+ * no signals, no process state: main and the tests each do their own.
+ */
+export async function createApp(deps: AppDeps): Promise<App> {
+  const { orm, cipher, logger } = deps;
+  const catalogue = await ExchangeCatalogue.load(orm.em.fork());
+  const accounts = new ExchangeAccountService(orm.em, cipher, catalogue, logger);
+  const health = new HealthMonitor(
+    {
+      database: async () => {
+        await orm.em.getConnection().execute("select 1");
+      },
+      credentialStore: () => cipher.ping(),
+    },
+    logger,
+    { intervalMs: deps.healthIntervalMs ?? 2000, timeoutMs: 2000 },
+  );
+  const metrics = new Metrics();
+  const handler = connectNodeAdapter({
+    routes: routes({ accounts, catalogue, health }),
+    interceptors: [callObserver(logger, metrics, databaseErrorOf), authInterceptor(deps.verifier)],
+    contextValues: contextValuesOf,
+    // gzip costs more CPU than it saves on an internal network; only large answers are worth it.
+    compressMinBytes: 64 * 1024,
+    fallback: (req, res) => {
+      if (req.method === "GET" && req.url === "/metrics") {
+        void metrics.registry.metrics().then((text) => {
+          res.writeHead(200, { "content-type": metrics.registry.contentType });
+          res.end(text);
+        });
+        return;
+      }
+      res.writeHead(404, { "content-type": "text/plain" });
+      res.end("not found\n");
+    },
+  });
+  return { server: new WalletServer(handler, logger), health, metrics, accounts };
+}

@@ -1,0 +1,50 @@
+import pino, { type DestinationStream, type Logger } from "pino";
+
+export type { Logger };
+
+/**
+ * Paths pino blanks wherever a credential-shaped value could sit. A second
+ * line of defence: the first is that no credential is ever put into a log
+ * object, and every third-party error is wrapped (see serializeError).
+ */
+const REDACT_PATHS = [
+  "apiKey", "api_key", "secret", "api_secret", "apiSecret", "passphrase", "password", "token", "authorization", "credentials",
+  "*.apiKey", "*.api_key", "*.secret", "*.api_secret", "*.apiSecret", "*.passphrase", "*.password", "*.token",
+  "*.authorization", "*.credentials", "*.headers", "*.config",
+];
+
+/** Builds the service's JSON logger; `destination` lets tests capture every line. */
+export function createLogger(level: string, destination?: DestinationStream): Logger {
+  return pino(
+    {
+      level,
+      base: { service: "wallet" },
+      redact: { paths: REDACT_PATHS, censor: "[redacted]" },
+      serializers: { err: serializeError },
+    },
+    destination,
+  );
+}
+
+/**
+ * Serializes an error by its name, message, stack, reason and cause only.
+ * pino's default copies every enumerable property, which for axios errors
+ * (node-vault) includes the request headers and so the Vault token.
+ */
+export function serializeError(err: unknown, depth = 0): Record<string, unknown> {
+  if (!(err instanceof Error)) return { message: String(err) };
+  const out: Record<string, unknown> = { type: err.name, message: err.message, stack: err.stack };
+  const reason = (err as { reason?: unknown }).reason;
+  if (typeof reason === "string") out.reason = reason;
+  if (err.cause !== undefined && depth < 3) out.cause = serializeError(err.cause, depth + 1);
+  return out;
+}
+
+/** Replaces every occurrence of the given secrets (ignoring short ones) in a text by "***". */
+export function redactSecrets(text: string, secrets: readonly (string | undefined)[]): string {
+  let out = text;
+  for (const secret of secrets) {
+    if (secret && secret.length >= 4) out = out.split(secret).join("***");
+  }
+  return out;
+}

@@ -1,0 +1,40 @@
+import type { ConnectRouter } from "@connectrpc/connect";
+import type { ExchangeAccountService } from "../accounts/exchange-account.service.js";
+import type { ExchangeCatalogue } from "../exchanges/exchange-catalogue.js";
+import type { HealthMonitor } from "../health-monitor.js";
+import { file_google_rpc_error_details } from "../../gen/google/rpc/error_details_pb.js";
+import { Health } from "../../gen/grpc/health/v1/health_pb.js";
+import { ServerReflection as ReflectionV1 } from "../../gen/grpc/reflection/v1/reflection_pb.js";
+import { ServerReflection as ReflectionV1alpha } from "../../gen/grpc/reflection/v1alpha/reflection_pb.js";
+import { AdminService } from "../../gen/wallet/v1/admin_service_pb.js";
+import { WalletService } from "../../gen/wallet/v1/wallet_service_pb.js";
+import { adminHandlers } from "./admin.handlers.js";
+import { catalogueHandlers } from "./catalogue.handlers.js";
+import { exchangeAccountHandlers } from "./exchange-account.handlers.js";
+import { healthService } from "./health.service.js";
+import { reflectionServices } from "./reflection.service.js";
+
+/** What the RPC layer needs from the domain. */
+export interface RouteDeps {
+  readonly accounts: ExchangeAccountService;
+  readonly catalogue: ExchangeCatalogue;
+  readonly health: HealthMonitor;
+}
+
+/**
+ * Every service on the port. RPCs without a handler yet answer UNIMPLEMENTED
+ * (Connect's default for a partial implementation).
+ */
+export function routes(deps: RouteDeps) {
+  return (router: ConnectRouter) => {
+    router.service(WalletService, {
+      ...exchangeAccountHandlers(deps.accounts),
+      ...catalogueHandlers(deps.catalogue),
+    });
+    router.service(AdminService, adminHandlers(deps.accounts, deps.catalogue));
+    router.service(Health, healthService(deps.health, [WalletService.typeName, AdminService.typeName]));
+    const reflection = reflectionServices([WalletService, AdminService, Health], [file_google_rpc_error_details]);
+    router.service(ReflectionV1, reflection.v1);
+    router.service(ReflectionV1alpha, reflection.v1alpha);
+  };
+}

@@ -1,0 +1,100 @@
+import http from "node:http";
+import http2 from "node:http2";
+import net from "node:net";
+import type { Logger } from "../logger.js";
+
+type Handler = (req: http.IncomingMessage | http2.Http2ServerRequest, res: http.ServerResponse | http2.Http2ServerResponse) => void;
+
+const PREFACE = "PRI ";
+
+/**
+ * One TCP port for gRPC (h2c), gRPC-Web and Connect over HTTP/1.1 and h2c.
+ * Node's cleartext HTTP/2 server cannot take HTTP/1.1, so a plain TCP server
+ * reads each connection's first bytes: the HTTP/2 preface goes to an http2
+ * server, anything else to an http server; both run the same handler.
+ */
+export class WalletServer {
+  private readonly tcp = net.createServer((socket) => this.route(socket));
+  private readonly h1: http.Server;
+  private readonly h2: http2.Http2Server;
+  private readonly sockets = new Set<net.Socket>();
+  private readonly sessions = new Set<http2.ServerHttp2Session>();
+  private inflight = 0;
+  private drained?: () => void;
+
+  constructor(handler: Handler, private readonly logger: Logger) {
+    const tracked: Handler = (req, res) => {
+      this.inflight++;
+      res.once("close", () => {
+        this.inflight--;
+        if (this.inflight === 0) this.drained?.();
+      });
+      handler(req, res);
+    };
+    this.h1 = http.createServer(tracked);
+    this.h2 = http2.createServer({}, tracked);
+    this.h2.on("session", (session) => {
+      this.sessions.add(session);
+      session.once("close", () => this.sessions.delete(session));
+    });
+    // The http server only checks timeouts and idle connections once it has "listened".
+    this.tcp.on("listening", () => this.h1.emit("listening"));
+  }
+
+  /** Listens on `port` (0 = any free port) and resolves with the port taken. */
+  listen(port: number, host = "0.0.0.0"): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.tcp.once("error", reject);
+      this.tcp.listen(port, host, () => {
+        this.tcp.off("error", reject);
+        resolve((this.tcp.address() as net.AddressInfo).port);
+      });
+    });
+  }
+
+  /**
+   * Stops accepting connections, lets calls in flight finish (HTTP/2 clients
+   * get a GOAWAY), then closes every connection; calls still running after
+   * `graceMs` are cut.
+   */
+  async close(graceMs: number): Promise<void> {
+    const closed = new Promise<void>((resolve) => this.tcp.close(() => resolve()));
+    for (const session of this.sessions) session.close();
+    this.h1.closeIdleConnections();
+    if (this.inflight > 0) {
+      this.logger.info({ inflight: this.inflight }, "draining calls in flight");
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, graceMs);
+        this.drained = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+    for (const socket of this.sockets) socket.destroy();
+    await closed;
+  }
+
+  private route(socket: net.Socket): void {
+    this.sockets.add(socket);
+    socket.once("close", () => this.sockets.delete(socket));
+    socket.setTimeout(10_000, () => socket.destroy()); // a connection that never says anything
+    let head = Buffer.alloc(0);
+    const onData = (chunk: Buffer) => {
+      head = Buffer.concat([head, chunk]);
+      if (head.length < PREFACE.length && PREFACE.startsWith(head.toString("latin1"))) return;
+      socket.off("data", onData);
+      socket.setTimeout(0);
+      socket.pause();
+      socket.unshift(head);
+      if (head.subarray(0, PREFACE.length).toString("latin1") === PREFACE) {
+        this.h2.emit("connection", socket);
+      } else {
+        this.h1.emit("connection", socket);
+        socket.resume();
+      }
+    };
+    socket.on("data", onData);
+    socket.on("error", () => socket.destroy());
+  }
+}
