@@ -27,7 +27,16 @@ export function ormConfig(databaseUrl: string, overrides: Options = {}, logger?:
     },
     // Fail fast when the database is down: a call answers UNAVAILABLE in seconds, not a minute.
     pool: { min: 1, max: 20, acquireTimeoutMillis: 5000 },
-    driverOptions: { connection: { connectionTimeoutMillis: 3000 } },
+    driverOptions: {
+      connection: { connectionTimeoutMillis: 3000 },
+      // knex warns on console (a dropped connection, say); ours go to the JSON log.
+      log: {
+        warn: (message: unknown) => logger?.warn({ component: "knex" }, String(message)),
+        error: (message: unknown) => logger?.error({ component: "knex" }, String(message)),
+        deprecate: () => undefined,
+        debug: () => undefined,
+      },
+    },
     allowGlobalContext: false,
     forceUtcTimezone: true,
     ...overrides,
