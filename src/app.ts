@@ -1,8 +1,11 @@
 import type { MikroORM } from "@mikro-orm/postgresql";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { ExchangeAccountService } from "./accounts/exchange-account.service.js";
+import { AccountExchange } from "./accounts/account-exchange.js";
+import type { Config } from "./config.js";
 import type { Cipher } from "./crypto/cipher.js";
 import { databaseErrorOf } from "./db/database-errors.js";
+import { ExchangeClients } from "./exchange/exchange-clients.js";
 import { ExchangeCatalogue } from "./exchanges/exchange-catalogue.js";
 import { HealthMonitor } from "./health-monitor.js";
 import type { TokenVerifier } from "./identity/token-verifier.js";
@@ -16,6 +19,7 @@ import { WalletServer } from "./rpc/server.js";
 
 /** The dependencies the service is built from; main and the tests make them. */
 export interface AppDeps {
+  readonly config: Pick<Config, "exchangeUrlOverrides" | "exchangeRateLimits" | "exchangeTimeoutMs">;
   readonly orm: MikroORM;
   readonly cipher: Cipher;
   readonly verifier: TokenVerifier;
@@ -29,6 +33,7 @@ export interface App {
   readonly health: HealthMonitor;
   readonly metrics: Metrics;
   readonly accounts: ExchangeAccountService;
+  readonly exchangeClients: ExchangeClients;
 }
 
 /**
@@ -39,6 +44,15 @@ export async function createApp(deps: AppDeps): Promise<App> {
   const { orm, cipher, logger } = deps;
   const catalogue = await ExchangeCatalogue.load(orm.em.fork());
   const accounts = new ExchangeAccountService(orm.em, cipher, catalogue, logger);
+  const metrics = new Metrics();
+  const exchangeClients = new ExchangeClients({
+    catalogue,
+    registry: metrics.registry,
+    urlOverrides: deps.config.exchangeUrlOverrides,
+    limitOverrides: deps.config.exchangeRateLimits,
+    timeoutMs: deps.config.exchangeTimeoutMs,
+  });
+  const access = new AccountExchange(accounts, exchangeClients, logger);
   const health = new HealthMonitor(
     {
       database: async () => {
@@ -49,9 +63,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
     logger,
     { intervalMs: deps.healthIntervalMs ?? 2000, timeoutMs: 2000 },
   );
-  const metrics = new Metrics();
   const handler = connectNodeAdapter({
-    routes: routes({ accounts, catalogue, health }),
+    routes: routes({ accounts, access, catalogue, health }),
     interceptors: [callObserver(logger, metrics, databaseErrorOf), authInterceptor(deps.verifier)],
     contextValues: contextValuesOf,
     // gzip costs more CPU than it saves on an internal network; only large answers are worth it.
@@ -68,5 +81,5 @@ export async function createApp(deps: AppDeps): Promise<App> {
       res.end("not found\n");
     },
   });
-  return { server: new WalletServer(handler, logger), health, metrics, accounts };
+  return { server: new WalletServer(handler, logger), health, metrics, accounts, exchangeClients };
 }

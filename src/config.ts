@@ -22,6 +22,17 @@ export interface JwtConfig {
   readonly audience?: string;
 }
 
+/** At most `requests` calls to an exchange in any `intervalMs`. */
+export interface RateLimitOverride {
+  readonly requests: number;
+  readonly intervalMs: number;
+}
+
+/** Per exchange: limits that replace the catalogue's (a higher API tier, a proxy with its own limit). */
+export type ExchangeLimitOverrides = Readonly<
+  Partial<Record<string, { readonly perAccount?: RateLimitOverride; readonly perUser?: RateLimitOverride; readonly perExchange?: RateLimitOverride }>>
+>;
+
 /** Everything the service reads from its environment, parsed and checked once at start-up. */
 export interface Config {
   readonly port: number;
@@ -34,6 +45,9 @@ export interface Config {
   /** No secret, key or JWKS: the embedded default generates a dev secret under dataDir. */
   readonly jwt: JwtConfig;
   readonly exchangeUrlOverrides: Readonly<Partial<Record<ExchangeId, string>>>;
+  readonly exchangeRateLimits: ExchangeLimitOverrides;
+  /** How long one HTTP request to an exchange may take. */
+  readonly exchangeTimeoutMs: number;
   readonly logLevel: string;
 }
 
@@ -67,6 +81,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     vault,
     jwt,
     exchangeUrlOverrides: parseUrlOverrides(env.WALLET_EXCHANGE_URL_OVERRIDES),
+    exchangeRateLimits: parseRateLimits(env.WALLET_EXCHANGE_RATE_LIMITS),
+    exchangeTimeoutMs: parseTimeout(env.WALLET_EXCHANGE_TIMEOUT_MS),
     logLevel,
   });
 }
@@ -78,6 +94,15 @@ function parsePort(value: string | undefined): number {
     throw new ConfigError(`WALLET_PORT must be an integer from 0 to 65535, got "${value}"`);
   }
   return port;
+}
+
+function parseTimeout(value: string | undefined): number {
+  if (value === undefined || value === "") return 10_000;
+  const ms = Number(value);
+  if (!Number.isInteger(ms) || ms < 100 || ms > 120_000) {
+    throw new ConfigError(`WALLET_EXCHANGE_TIMEOUT_MS must be a number of milliseconds from 100 to 120000, got "${value}"`);
+  }
+  return ms;
 }
 
 function parseDatabaseUrl(value: string | undefined): string | undefined {
@@ -159,4 +184,34 @@ function parseUrlOverrides(value: string | undefined): Partial<Record<ExchangeId
     overrides[exchangeId as ExchangeId] = base.replace(/\/$/, "");
   }
   return overrides;
+}
+
+function parseRateLimits(value: string | undefined): ExchangeLimitOverrides {
+  if (!value) return {};
+  const example = '{"binance":{"perAccount":{"requests":20,"intervalMs":1000},"perExchange":{"requests":100,"intervalMs":1000}}}';
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    throw new ConfigError(`WALLET_EXCHANGE_RATE_LIMITS must be JSON such as ${example}`);
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    throw new ConfigError(`WALLET_EXCHANGE_RATE_LIMITS must be a JSON object such as ${example}`);
+  }
+  const out: Record<string, Record<string, RateLimitOverride>> = {};
+  for (const [exchangeId, levels] of Object.entries(parsed)) {
+    if (!(EXCHANGE_IDS as readonly string[]).includes(exchangeId)) {
+      throw new ConfigError(`WALLET_EXCHANGE_RATE_LIMITS has an unknown exchange "${exchangeId}"`);
+    }
+    out[exchangeId] = {};
+    for (const [level, limit] of Object.entries((levels ?? {}) as Record<string, unknown>)) {
+      const l = limit as { requests?: unknown; intervalMs?: unknown };
+      const valid = ["perAccount", "perUser", "perExchange"].includes(level) && Number.isInteger(l?.requests) && (l.requests as number) > 0 && Number.isInteger(l?.intervalMs) && (l.intervalMs as number) > 0;
+      if (!valid) {
+        throw new ConfigError(`WALLET_EXCHANGE_RATE_LIMITS.${exchangeId}.${level} must be {"requests": n, "intervalMs": ms} under perAccount, perUser or perExchange`);
+      }
+      out[exchangeId][level] = { requests: l.requests as number, intervalMs: l.intervalMs as number };
+    }
+  }
+  return out;
 }

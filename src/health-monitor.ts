@@ -48,9 +48,8 @@ export class HealthMonitor {
   /** NOT_SERVING from now on, whatever the probes say: the server is draining. */
   shutdown(): void {
     if (this.timer) clearInterval(this.timer);
-    const was = this.serving;
     this.stopping = true;
-    if (was) this.notify();
+    this.notify(); // also when already NOT_SERVING: Watch streams must hear it and end
   }
 
   /** Calls `listener` on every change of `serving`; returns the unsubscribe. */

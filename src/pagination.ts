@@ -64,3 +64,24 @@ function decodeToken(token: string, scope: string): Cursor {
 function scopeHash(scope: string): string {
   return createHash("sha256").update(scope).digest("base64url").slice(0, 12);
 }
+
+/**
+ * A page of a list held in memory (the exchange catalogue, an exchange's
+ * currencies): the token is the offset, bound to the query like any other.
+ */
+export function pageOfList<T>(items: readonly T[], pageSize: number, pageToken: string, scope: string): Page<T> {
+  if (pageSize < 0) throw new ValidationError([{ field: "page_size", description: "must not be negative" }]);
+  let offset = 0;
+  if (pageToken) {
+    const [at, hash] = Buffer.from(pageToken, "base64url").toString("utf8").split(":");
+    offset = Number(at);
+    if (hash !== scopeHash(scope) || !Number.isInteger(offset) || offset < 0) {
+      throw new ValidationError([{ field: "page_token", description: "is not a token of this query: pass next_page_token unchanged, with the same filters" }]);
+    }
+  }
+  const end = offset + (pageSize === 0 ? DEFAULT_PAGE_SIZE : Math.min(pageSize, MAX_PAGE_SIZE));
+  return {
+    items: items.slice(offset, end),
+    nextPageToken: end < items.length ? Buffer.from(`${end}:${scopeHash(scope)}`).toString("base64url") : "",
+  };
+}

@@ -8,7 +8,7 @@ import type { Logger } from "../logger.js";
 import { type Page, pageOf, type PageRequest } from "../pagination.js";
 import { Violations } from "../validation.js";
 import { softDeleteAccountAddresses } from "../addresses/address-lifecycle.js";
-import { type ExchangeAccount, ExchangeAccountSchema } from "./exchange-account.entity.js";
+import { type ExchangeAccount, ExchangeAccountSchema, type StoredPermissions } from "./exchange-account.entity.js";
 import { type AccountFilters, ExchangeAccountRepository } from "./exchange-account.repository.js";
 
 /** An exchange API key in clear: only ever in memory, on its way to the cipher or an exchange. */
@@ -146,6 +146,21 @@ export class ExchangeAccountService {
     this.invalidate(id);
     this.logger.info({ userId: actor.userId, accountId: id }, "exchange account deleted");
     return account;
+  }
+
+  /** Keeps what a passed connection test learned of the key, and clears the last error. */
+  async recordConnectionPassed(accountId: string, permissions: StoredPermissions): Promise<void> {
+    await this.em.fork().nativeUpdate(ExchangeAccountSchema, { id: accountId }, { permissions, errorMessage: null, updatedAt: new Date() });
+  }
+
+  /** Marks the account failed with the exchange's complaint, as a failed sync would. */
+  async recordConnectionFailed(accountId: string, message: string): Promise<void> {
+    await this.em.fork().nativeUpdate(ExchangeAccountSchema, { id: accountId }, { syncStatus: "failed", errorMessage: message, updatedAt: new Date() });
+  }
+
+  /** The user's first active account on an exchange, for calls that need any key there. */
+  async firstActive(userId: string, exchangeId: string): Promise<ExchangeAccount | null> {
+    return this.em.fork().findOne(ExchangeAccountSchema, { userId, exchangeId, isActive: true, deletedAt: null }, { orderBy: { createdAt: "asc" } });
   }
 
   /** The account's credentials in clear, for the exchange layer; never logged, never returned. */

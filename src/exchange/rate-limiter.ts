@@ -27,7 +27,7 @@ export interface CallKeys {
  * A sliding window with the same semantics as the exchanges' own (and the
  * simulator's): a call may go when fewer than `requests` calls went in the
  * last window. A small margin absorbs network jitter between our clock and
- * theirs. A penalty (a Retry-After from the exchange) closes it until then.
+ * theirs (50 ms or 5%). A penalty (a Retry-After from the exchange) closes it until then.
  */
 class SlidingWindow {
   private readonly sent: number[] = [];
@@ -35,7 +35,7 @@ class SlidingWindow {
   private readonly windowMs: number;
 
   constructor(readonly limit: RateLimit) {
-    this.windowMs = limit.intervalMs + Math.max(25, limit.intervalMs * 0.02);
+    this.windowMs = limit.intervalMs + Math.max(50, limit.intervalMs * 0.05);
   }
 
   /** The earliest time (ms epoch) a call may go. */

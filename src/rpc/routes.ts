@@ -1,4 +1,5 @@
 import type { ConnectRouter } from "@connectrpc/connect";
+import type { AccountExchange } from "../accounts/account-exchange.js";
 import type { ExchangeAccountService } from "../accounts/exchange-account.service.js";
 import type { ExchangeCatalogue } from "../exchanges/exchange-catalogue.js";
 import type { HealthMonitor } from "../health-monitor.js";
@@ -10,6 +11,7 @@ import { AdminService } from "../../gen/wallet/v1/admin_service_pb.js";
 import { WalletService } from "../../gen/wallet/v1/wallet_service_pb.js";
 import { adminHandlers } from "./admin.handlers.js";
 import { catalogueHandlers } from "./catalogue.handlers.js";
+import { exchangeAccessHandlers } from "./exchange-access.handlers.js";
 import { exchangeAccountHandlers } from "./exchange-account.handlers.js";
 import { healthService } from "./health.service.js";
 import { reflectionServices } from "./reflection.service.js";
@@ -17,6 +19,7 @@ import { reflectionServices } from "./reflection.service.js";
 /** What the RPC layer needs from the domain. */
 export interface RouteDeps {
   readonly accounts: ExchangeAccountService;
+  readonly access: AccountExchange;
   readonly catalogue: ExchangeCatalogue;
   readonly health: HealthMonitor;
 }
@@ -30,6 +33,7 @@ export function routes(deps: RouteDeps) {
     router.service(WalletService, {
       ...exchangeAccountHandlers(deps.accounts),
       ...catalogueHandlers(deps.catalogue),
+      ...exchangeAccessHandlers(deps.access, deps.catalogue),
     });
     router.service(AdminService, adminHandlers(deps.accounts, deps.catalogue));
     router.service(Health, healthService(deps.health, [WalletService.typeName, AdminService.typeName]));

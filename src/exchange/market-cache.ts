@@ -1,0 +1,55 @@
+import type { Exchange } from "ccxt";
+
+interface Entry {
+  markets: Exchange["markets"];
+  currencies: Exchange["currencies"];
+  loadedAt: number;
+  loading?: Promise<void>;
+}
+
+/**
+ * Markets and currencies, loaded once per exchange (and sandbox) and shared
+ * by every account's client: loading them costs an exchange 2 to 12
+ * requests, which a sync must not pay per account. Refreshed in the
+ * background when older than `ttlMs`; callers never wait for a refresh.
+ */
+export class MarketCache {
+  private readonly entries = new Map<string, Entry>();
+
+  constructor(private readonly ttlMs = 60 * 60_000) {}
+
+  /** Gives `exchange` the shared markets, loading them through it (its key, its rate limit) when there are none. */
+  async apply(key: string, exchange: Exchange): Promise<void> {
+    let entry = this.entries.get(key);
+    if (!entry) {
+      const loading = this.load(key, exchange);
+      entry = { markets: {} as Exchange["markets"], currencies: {} as Exchange["currencies"], loadedAt: 0, loading };
+      this.entries.set(key, entry);
+    }
+    if (entry.loadedAt === 0) {
+      await entry.loading;
+      entry = this.entries.get(key)!;
+    } else if (Date.now() - entry.loadedAt > this.ttlMs && !entry.loading) {
+      entry.loading = this.load(key, exchange).catch(() => undefined); // keep serving the old ones
+    }
+    // ccxt's typings say setMarkets takes no currencies; its code does.
+    if (exchange.markets !== entry.markets) exchange.setMarkets(entry.markets, entry.currencies as never);
+  }
+
+  /** Forgets an exchange's markets (tests; a refresh that must not wait). */
+  invalidate(key: string): void {
+    this.entries.delete(key);
+  }
+
+  private async load(key: string, exchange: Exchange): Promise<void> {
+    try {
+      await exchange.loadMarkets(true);
+      this.entries.set(key, { markets: exchange.markets, currencies: exchange.currencies, loadedAt: Date.now() });
+    } catch (err) {
+      const entry = this.entries.get(key);
+      if (entry?.loadedAt === 0) this.entries.delete(key); // the next caller tries again
+      else if (entry) entry.loading = undefined;
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,53 @@
+import { create } from "@bufbuild/protobuf";
+import { timestampNow } from "@bufbuild/protobuf/wkt";
+import type { ServiceImpl } from "@connectrpc/connect";
+import type { AccountExchange } from "../accounts/account-exchange.js";
+import type { ExchangeCatalogue } from "../exchanges/exchange-catalogue.js";
+import { pageOfList } from "../pagination.js";
+import { Violations } from "../validation.js";
+import { KeyPermissionsSchema } from "../../gen/wallet/v1/exchange_account_pb.js";
+import type { WalletService } from "../../gen/wallet/v1/wallet_service_pb.js";
+import { actorOf, callerOf } from "./context.js";
+
+type ExchangeAccessRpcs = Pick<ServiceImpl<typeof WalletService>, "testExchangeConnection" | "listExchangeCurrencies">;
+
+/** The RPCs that reach an exchange with an account's key without touching addresses. */
+export function exchangeAccessHandlers(access: AccountExchange, catalogue: ExchangeCatalogue): ExchangeAccessRpcs {
+  return {
+    async testExchangeConnection(req, ctx) {
+      new Violations().uuid("id", req.id).throwIfAny();
+      const result = await access.testConnection(actorOf(ctx), req.id);
+      return {
+        ok: result.ok,
+        latencyMs: BigInt(result.latencyMs),
+        permissions: result.permissions ? create(KeyPermissionsSchema, { ...result.permissions, checkTime: timestampNow() }) : undefined,
+        errorReason: result.errorReason ?? "",
+        errorMessage: result.errorMessage ?? "",
+        warnings: result.warnings,
+      };
+    },
+
+    async listExchangeCurrencies(req, ctx) {
+      const v = new Violations().optionalUuid("exchange_account_id", req.exchangeAccountId);
+      if (req.pageSize < 0) v.add("page_size", "must not be negative");
+      v.throwIfAny();
+      catalogue.require(req.exchangeId, "exchange_id");
+      const currencies = await access.currencies(callerOf(ctx).userId, req.exchangeId, req.exchangeAccountId);
+      const page = pageOfList(currencies, req.pageSize, req.pageToken, `currencies:${req.exchangeId}`);
+      return {
+        currencies: page.items.map((c) => ({
+          code: c.code,
+          name: c.name,
+          depositEnabled: c.depositEnabled,
+          networks: c.networks.map((n) => ({
+            network: n.network,
+            exchangeNetworkId: n.exchangeNetworkId,
+            depositEnabled: n.depositEnabled,
+            tagRequired: n.tagRequired,
+          })),
+        })),
+        nextPageToken: page.nextPageToken,
+      };
+    },
+  };
+}
