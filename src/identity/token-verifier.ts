@@ -6,10 +6,19 @@ import type { Caller } from "./caller.js";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** Verifies bearer JWTs: HS256 with a secret, or RS256/ES256 with a public key or a JWKS. */
+const CACHE_SIZE = 10_000;
+const CACHE_TTL_MS = 60_000;
+
+/**
+ * Verifies bearer JWTs: HS256 with a secret, or RS256/ES256 with a public key
+ * or a JWKS. Clients send the same token on call after call, so a verified
+ * token (the exact string) is remembered for up to a minute, never past its
+ * expiry: the signature check is the costliest part of a small call.
+ */
 export class TokenVerifier {
   private readonly key: Uint8Array | KeyObject | JWTVerifyGetKey;
   private readonly options: JWTVerifyOptions;
+  private readonly verified = new Map<string, { caller: Caller; until: number }>();
 
   /** `config.secret` must be resolved (the dev secret) when no key or JWKS is set. */
   constructor(config: JwtConfig) {
@@ -38,6 +47,15 @@ export class TokenVerifier {
   /** The caller a bearer token names; UNAUTHENTICATED when missing, expired or forged. */
   async verify(token: string | undefined): Promise<Caller> {
     if (!token) throw unauthenticated("TOKEN_MISSING", 'missing bearer token: send "authorization: Bearer <JWT>"');
+    const known = this.verified.get(token);
+    if (known && known.until > Date.now()) return known.caller;
+    const { caller, expiresAt } = await this.check(token);
+    if (this.verified.size >= CACHE_SIZE) this.verified.clear(); // crude but bounded; refills on the next calls
+    this.verified.set(token, { caller, until: Math.min(expiresAt, Date.now() + CACHE_TTL_MS) });
+    return caller;
+  }
+
+  private async check(token: string): Promise<{ caller: Caller; expiresAt: number }> {
     let payload;
     try {
       // jose's overloads split key objects from key getters; both are valid here.
@@ -56,7 +74,7 @@ export class TokenVerifier {
       throw unauthenticated("TOKEN_INVALID", "the bearer token's sub must be a user UUID");
     }
     const roles = Array.isArray(payload.roles) ? payload.roles.filter((r): r is string => typeof r === "string") : [];
-    return { userId: payload.sub.toLowerCase(), roles };
+    return { caller: { userId: payload.sub.toLowerCase(), roles }, expiresAt: (payload.exp ?? 0) * 1000 };
   }
 }
 

@@ -76,6 +76,7 @@ export class WalletServer {
   }
 
   private route(socket: net.Socket): void {
+    socket.setNoDelay(true); // small RPC frames must not wait for Nagle
     this.sockets.add(socket);
     socket.once("close", () => this.sockets.delete(socket));
     socket.setTimeout(10_000, () => socket.destroy()); // a connection that never says anything

@@ -1,0 +1,86 @@
+// The system under benchmark, as in production: the built service in a
+// process of its own, on an ephemeral embedded PostgreSQL, with the local key
+// file. Load generators and the exchange simulator stay in the bench process.
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { SignJWT } from 'jose';
+import { startEmbeddedPostgres } from '../../src/db/embedded-postgres.js';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+
+export interface Stack {
+  readonly port: number;
+  readonly baseUrl: string;
+  readonly databaseUrl: string;
+  token(userId?: string): Promise<string>;
+  stop(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** Builds and starts the service with `env` added to its configuration. */
+export async function startStack(env: Record<string, string> = {}): Promise<Stack> {
+  execFileSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'inherit' });
+  const dir = await mkdtemp(join(tmpdir(), 'wallet-bench-'));
+  await chmod(dir, 0o755); // PostgreSQL runs as its own user when we are root
+  const pg = await startEmbeddedPostgres({ dir: join(dir, 'pg'), ephemeral: true });
+  const port = await freePort();
+  const secret = randomBytes(32).toString('base64url');
+  const child: ChildProcess = spawn(process.execPath, ['dist/src/main.js'], {
+    cwd: root,
+    env: { PATH: process.env.PATH, WALLET_PORT: String(port), DATABASE_URL: pg.url, WALLET_DATA_DIR: join(dir, 'data'), WALLET_JWT_SECRET: secret, LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    const probe = setInterval(async () => {
+      try {
+        await fetch(`http://127.0.0.1:${port}/metrics`);
+        clearInterval(probe);
+        resolve();
+      } catch {
+        // not listening yet
+      }
+    }, 100);
+    child.once('exit', (code) => {
+      clearInterval(probe);
+      reject(new Error(`the service exited with ${code} before listening`));
+    });
+  });
+  createInterface({ input: child.stdout! }).on('line', (line) => process.stderr.write(`service: ${line}\n`));
+  return {
+    port,
+    baseUrl: `http://127.0.0.1:${port}`,
+    databaseUrl: pg.url,
+    token: (userId = randomUUID()) =>
+      new SignJWT({ roles: ['wallet.admin'] }).setProtectedHeader({ alg: 'HS256' }).setSubject(userId).setExpirationTime('2h').sign(new TextEncoder().encode(secret)),
+    async stop() {
+      child.kill('SIGTERM');
+      await new Promise((resolve) => child.once('exit', resolve));
+      await pg.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Percentile of a sorted list. */
+export function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+/** A fixed-width table row. */
+export function row(cells: readonly (string | number)[], widths: readonly number[]): string {
+  return cells.map((c, i) => String(c).padEnd(widths[i] ?? 10)).join(' ');
+}
