@@ -2,6 +2,7 @@ import type { MikroORM } from "@mikro-orm/postgresql";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { ExchangeAccountService } from "./accounts/exchange-account.service.js";
 import { AccountExchange } from "./accounts/account-exchange.js";
+import { DepositAddressService } from "./addresses/deposit-address.service.js";
 import type { Config } from "./config.js";
 import type { Cipher } from "./crypto/cipher.js";
 import { databaseErrorOf } from "./db/database-errors.js";
@@ -53,6 +54,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     timeoutMs: deps.config.exchangeTimeoutMs,
   });
   const access = new AccountExchange(accounts, exchangeClients, logger);
+  const addresses = new DepositAddressService(orm.em, access);
   const health = new HealthMonitor(
     {
       database: async () => {
@@ -64,7 +66,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     { intervalMs: deps.healthIntervalMs ?? 2000, timeoutMs: 2000 },
   );
   const handler = connectNodeAdapter({
-    routes: routes({ accounts, access, catalogue, health }),
+    routes: routes({ accounts, access, addresses, catalogue, health }),
     interceptors: [callObserver(logger, metrics, databaseErrorOf), authInterceptor(deps.verifier)],
     contextValues: contextValuesOf,
     // gzip costs more CPU than it saves on an internal network; only large answers are worth it.

@@ -213,7 +213,7 @@ export class CcxtExchangeClient implements ExchangeClient {
       });
     }
     const tag = typeof raw.tag === "string" && raw.tag.trim() ? raw.tag.trim() : undefined;
-    return { currency, network: network.network, address, tag, raw: (raw.info ?? {}) as Record<string, unknown> };
+    return { currency, network: network.network, address, tag, raw: rawObject(raw.info) };
   }
 
   /** Routes CCXT's requests through our limiter and checks its answers. */
@@ -240,6 +240,12 @@ export class CcxtExchangeClient implements ExchangeClient {
       return (onRestResponse as (...args: unknown[]) => string)(status, statusText, url, method, headers, body, ...rest);
     };
   }
+}
+
+/** The exchange's raw answer as a JSON object (Bitfinex answers arrays), undefined values dropped. */
+function rawObject(info: unknown): Record<string, unknown> {
+  const json: unknown = JSON.parse(JSON.stringify(info ?? {}));
+  return typeof json === "object" && json !== null && !Array.isArray(json) ? (json as Record<string, unknown>) : { response: json };
 }
 
 function parseRetryAfter(value: unknown): number | undefined {

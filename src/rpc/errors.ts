@@ -1,8 +1,9 @@
-import { create } from "@bufbuild/protobuf";
-import { durationFromMs } from "@bufbuild/protobuf/wkt";
+import { create, type DescMessage } from "@bufbuild/protobuf";
+import { anyPack, durationFromMs } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { type DomainError, type ErrorKind } from "../errors.js";
 import { BadRequestSchema, ErrorInfoSchema, RetryInfoSchema } from "../../gen/google/rpc/error_details_pb.js";
+import { type Status, StatusSchema } from "../../gen/google/rpc/status_pb.js";
 
 const CODE_OF: Record<ErrorKind, Code> = {
   invalid_argument: Code.InvalidArgument,
@@ -23,7 +24,20 @@ export const ERROR_DOMAIN = "wallet";
 
 /** A domain error as the client sees it: code, message, ErrorInfo and, where they apply, RetryInfo and BadRequest. */
 export function connectErrorOf(err: DomainError): ConnectError {
-  const details: NonNullable<ConstructorParameters<typeof ConnectError>[3]> = [
+  return new ConnectError(err.message, CODE_OF[err.kind], undefined, detailsOf(err));
+}
+
+/** A domain error as a google.rpc.Status: one item's failure inside a batch answer. */
+export function statusOf(err: DomainError): Status {
+  return create(StatusSchema, {
+    code: CODE_OF[err.kind],
+    message: err.message,
+    details: detailsOf(err).map((d) => anyPack(d.desc, create(d.desc, d.value as never))),
+  });
+}
+
+function detailsOf(err: DomainError) {
+  const details: { desc: DescMessage; value: Record<string, unknown> }[] = [
     { desc: ErrorInfoSchema, value: { reason: err.reason, domain: ERROR_DOMAIN, metadata: { ...err.metadata } } },
   ];
   if (err.retryAfterMs !== undefined) {
@@ -37,7 +51,7 @@ export function connectErrorOf(err: DomainError): ConnectError {
       }),
     });
   }
-  return new ConnectError(err.message, CODE_OF[err.kind], undefined, details);
+  return details;
 }
 
 /** What an unexpected error becomes: nothing of its internals reaches the client. */

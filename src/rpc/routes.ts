@@ -1,5 +1,6 @@
 import type { ConnectRouter } from "@connectrpc/connect";
 import type { AccountExchange } from "../accounts/account-exchange.js";
+import type { DepositAddressService } from "../addresses/deposit-address.service.js";
 import type { ExchangeAccountService } from "../accounts/exchange-account.service.js";
 import type { ExchangeCatalogue } from "../exchanges/exchange-catalogue.js";
 import type { HealthMonitor } from "../health-monitor.js";
@@ -11,6 +12,7 @@ import { AdminService } from "../../gen/wallet/v1/admin_service_pb.js";
 import { WalletService } from "../../gen/wallet/v1/wallet_service_pb.js";
 import { adminHandlers } from "./admin.handlers.js";
 import { catalogueHandlers } from "./catalogue.handlers.js";
+import { depositAddressHandlers } from "./deposit-address.handlers.js";
 import { exchangeAccessHandlers } from "./exchange-access.handlers.js";
 import { exchangeAccountHandlers } from "./exchange-account.handlers.js";
 import { healthService } from "./health.service.js";
@@ -20,6 +22,7 @@ import { reflectionServices } from "./reflection.service.js";
 export interface RouteDeps {
   readonly accounts: ExchangeAccountService;
   readonly access: AccountExchange;
+  readonly addresses: DepositAddressService;
   readonly catalogue: ExchangeCatalogue;
   readonly health: HealthMonitor;
 }
@@ -34,6 +37,7 @@ export function routes(deps: RouteDeps) {
       ...exchangeAccountHandlers(deps.accounts),
       ...catalogueHandlers(deps.catalogue),
       ...exchangeAccessHandlers(deps.access, deps.catalogue),
+      ...depositAddressHandlers(deps.addresses, deps.catalogue),
     });
     router.service(AdminService, adminHandlers(deps.accounts, deps.catalogue));
     router.service(Health, healthService(deps.health, [WalletService.typeName, AdminService.typeName]));

@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { SignJWT } from 'jose';
 import { inject } from 'vitest';
 import { loadConfig } from '../../src/config.js';
@@ -62,8 +63,12 @@ export async function startTestService(logs: LogCapture, options: TestServiceOpt
     env.VAULT_TOKEN = vault.token;
   }
   logs.registerSecret(jwtSecret, ...(env.VAULT_TOKEN ? [env.VAULT_TOKEN] : []));
+  const captured = logs.stream();
+  // TEST_LOGS=1 also shows the service's log lines, for debugging a failing test.
+  const destination = process.env.TEST_LOGS ? new PassThrough().on('data', (chunk) => process.stderr.write(chunk)) : undefined;
+  destination?.pipe(captured);
   const service = await startService(loadConfig(env), {
-    logDestination: logs.stream(),
+    logDestination: destination ?? captured,
     healthIntervalMs: options.healthIntervalMs ?? 200,
   });
   const issued: string[] = [];

@@ -1,0 +1,233 @@
+import { type EntityManager, UniqueConstraintViolationException } from "@mikro-orm/core";
+import type { EntityManager as SqlEntityManager } from "@mikro-orm/postgresql";
+import type { AccountExchange } from "../accounts/account-exchange.js";
+import { DomainError, NotFoundError } from "../errors.js";
+import type { ExchangeAddress } from "../exchange/exchange-client.js";
+import type { Actor } from "../identity/caller.js";
+import { type Page, pageOf, type PageRequest } from "../pagination.js";
+import { Violations } from "../validation.js";
+import { type AddressEventView, listAddressEvents, recordAddressEvent } from "./address-activity.js";
+import { type AddressAnnotations, recordFetched } from "./address-recorder.js";
+import { assertTagged, resolveRoute, type Route } from "./address-route.js";
+import type { DepositAddress } from "./deposit-address.entity.js";
+import { type AddressFilters, DepositAddressRepository } from "./deposit-address.repository.js";
+import { type AddressDetail, type AddressView, viewOfEntity } from "./deposit-address.view.js";
+
+/** What CreateDepositAddress asks for. */
+export interface NewDepositAddress extends AddressAnnotations {
+  readonly exchangeAccountId: string;
+  readonly currency: string;
+  readonly network: string;
+}
+
+/** The fields UpdateDepositAddress may change; absent ones stay. */
+export interface DepositAddressChanges {
+  readonly label?: string;
+  readonly description?: string;
+  readonly userMetadata?: Readonly<Record<string, string>>;
+  readonly isActive?: boolean;
+}
+
+/** What a refresh found. */
+export interface RefreshResult {
+  readonly address: AddressView;
+  readonly changed: boolean;
+  readonly previous?: { address: string; tag: string | null };
+}
+
+/**
+ * Deposit addresses: fetched from the exchange (created there only when none
+ * exists and the exchange can), stored with an explicit network and their
+ * audit trail, read back fast. Every read is scoped to the caller.
+ */
+export class DepositAddressService {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly access: AccountExchange,
+  ) {}
+
+  /** Fetches (or creates) the address of a route and stores it; idempotent on request_id. */
+  async create(actor: Actor, input: NewDepositAddress, field = ""): Promise<{ address: AddressView; createdOnExchange: boolean }> {
+    const currency = checkNew(input, field);
+    if (input.requestId) {
+      const earlier = await this.repo().findByRequestId(actor.userId, input.requestId);
+      if (earlier) return { address: replay(earlier, input, currency), createdOnExchange: false };
+    }
+    const { account, client } = await this.access.open(actor.userId, input.exchangeAccountId);
+    const route = await resolveRoute(client, currency, input.network || undefined);
+    try {
+      return await (this.em.fork() as SqlEntityManager).transactional(async (em) => {
+        // One creator per route at a time, across replicas: no second address on the exchange.
+        await em.execute("select pg_advisory_xact_lock(hashtextextended(?, 0))", [`route:${account.id}:${route.currency.code}:${route.network.network}`]);
+        const repo = new DepositAddressRepository(em);
+        const existing = await repo.findRoute(account.id, route.currency.code, route.network.network);
+        if (existing) return { address: viewOfEntity(existing, "full"), createdOnExchange: false };
+        const caps = client.capabilities;
+        let fetched: ExchangeAddress | null = null;
+        if (caps.fetchDepositAddress || caps.fetchDepositAddressesByNetwork) {
+          fetched = (await client.fetchAddresses(route.currency, [route.network])).get(route.network.network) ?? null;
+        }
+        const createdOnExchange = !fetched;
+        if (!fetched) {
+          if (!caps.createDepositAddress) throw notProvisioned(account.exchangeId, route);
+          fetched = await client.createAddress(route.currency, route.network);
+        }
+        assertTagged(fetched, route, account.exchangeId);
+        const { address } = recordFetched(em, account, null, fetched, route, actor, input);
+        await em.flush();
+        return { address: viewOfEntity(address, "full"), createdOnExchange };
+      });
+    } catch (err) {
+      // A retry with the same request_id raced us and won: answer what it stored.
+      if (err instanceof UniqueConstraintViolationException && input.requestId) {
+        const winner = await this.repo().findByRequestId(actor.userId, input.requestId);
+        if (winner) return { address: replay(winner, input, currency), createdOnExchange: false };
+      }
+      throw err;
+    }
+  }
+
+  async get(userId: string, id: string, detail: AddressDetail): Promise<AddressView> {
+    const view = await this.repo().view(userId, id, detail);
+    if (!view) throw new NotFoundError("deposit address", id);
+    return view;
+  }
+
+  async list(filters: AddressFilters, page: PageRequest, detail: AddressDetail, scope: string): Promise<Page<AddressView>> {
+    return pageOf(await this.repo().list(filters, page, detail), page, scope);
+  }
+
+  async update(actor: Actor, id: string, changes: DepositAddressChanges): Promise<AddressView> {
+    const v = new Violations();
+    if (changes.label !== undefined) v.text("deposit_address.label", changes.label, 0, 100);
+    if (changes.description !== undefined) v.text("deposit_address.description", changes.description, 0, 1000);
+    if (changes.userMetadata !== undefined) v.stringMap("deposit_address.user_metadata", changes.userMetadata);
+    v.throwIfAny();
+    const repo = this.repo();
+    const address = await this.owned(repo, actor.userId, id);
+    const before: Record<string, unknown> = {};
+    const after: Record<string, unknown> = {};
+    const change = <K extends "label" | "description" | "userMetadata" | "isActive">(key: K, column: string, value: DepositAddress[K]) => {
+      if (JSON.stringify(address[key]) === JSON.stringify(value)) return;
+      before[column] = address[key];
+      after[column] = value;
+      address[key] = value;
+    };
+    if (changes.label !== undefined) change("label", "label", changes.label || null);
+    if (changes.description !== undefined) change("description", "description", changes.description || null);
+    if (changes.userMetadata !== undefined) change("userMetadata", "user_metadata", { ...changes.userMetadata });
+    if (changes.isActive !== undefined) change("isActive", "is_active", changes.isActive);
+    if (Object.keys(after).length > 0) {
+      recordAddressEvent(repo.em, address, actor, "updated", before, after);
+      await repo.em.flush();
+    }
+    return viewOfEntity(address, "full");
+  }
+
+  /** Soft delete: delete_time set, history kept. */
+  async delete(actor: Actor, id: string): Promise<AddressView> {
+    const repo = this.repo();
+    const address = await this.owned(repo, actor.userId, id);
+    const now = new Date();
+    recordAddressEvent(repo.em, address, actor, "deleted", { is_active: address.isActive, delete_time: null }, { is_active: false, delete_time: now.toISOString() });
+    address.isActive = false;
+    address.deletedAt = now;
+    await repo.em.flush();
+    return viewOfEntity(address, "full");
+  }
+
+  /** Re-reads the address from the exchange; another address or tag is recorded with old and new values. */
+  async refresh(actor: Actor, id: string): Promise<RefreshResult> {
+    const repo = this.repo();
+    const address = await this.owned(repo, actor.userId, id);
+    const { account, client } = await this.access.open(actor.userId, address.exchangeAccount.id);
+    const route = await resolveRoute(client, address.currency, address.network);
+    const fetched = (await client.fetchAddresses(route.currency, [route.network])).get(route.network.network);
+    if (!fetched) throw notProvisioned(account.exchangeId, route);
+    assertTagged(fetched, route, account.exchangeId);
+    const { outcome, previous } = recordFetched(repo.em, account, address, fetched, route, actor);
+    if (outcome === "unchanged") {
+      recordAddressEvent(repo.em, address, actor, "verified", null, { address: address.address, tag: address.tag });
+    }
+    await repo.em.flush();
+    return { address: viewOfEntity(address, "full"), changed: outcome === "updated", previous };
+  }
+
+  /** The audit trail of an address of the caller (deleted ones too), newest first. */
+  async activity(userId: string, addressId: string, page: PageRequest, scope: string): Promise<Page<AddressEventView>> {
+    const repo = this.repo();
+    if (!(await repo.view(userId, addressId, "basic"))) throw new NotFoundError("deposit address", addressId);
+    return pageOf(await listAddressEvents(repo.em, addressId, page), page, scope);
+  }
+
+  /**
+   * Creates several addresses of one account; each item succeeds or fails on
+   * its own, in request order. Items run a few at a time: the exchange's rate
+   * limit paces them anyway.
+   */
+  async batchCreate(actor: Actor, exchangeAccountId: string, items: readonly NewDepositAddress[]): Promise<(AddressView | DomainError)[]> {
+    const v = new Violations().uuid("exchange_account_id", exchangeAccountId);
+    if (items.length === 0 || items.length > 100) v.add("requests", "must hold 1 to 100 items");
+    items.forEach((item, i) => {
+      if (item.exchangeAccountId && item.exchangeAccountId !== exchangeAccountId) v.add(`requests[${i}].exchange_account_id`, "must be empty or the batch's exchange_account_id");
+    });
+    v.throwIfAny();
+    await this.access.open(actor.userId, exchangeAccountId); // the whole batch fails on an account that is not the caller's
+    const results: (AddressView | DomainError)[] = new Array(items.length);
+    let next = 0;
+    const worker = async () => {
+      for (let i = next++; i < items.length; i = next++) {
+        try {
+          results[i] = (await this.create(actor, { ...items[i]!, exchangeAccountId }, `requests[${i}].`)).address;
+        } catch (err) {
+          if (!(err instanceof DomainError)) throw err;
+          results[i] = err;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(4, items.length) }, worker));
+    return results;
+  }
+
+  private repo(): DepositAddressRepository {
+    return new DepositAddressRepository(this.em.fork() as SqlEntityManager);
+  }
+
+  private async owned(repo: DepositAddressRepository, userId: string, id: string): Promise<DepositAddress> {
+    const address = await repo.findOwned(userId, id);
+    if (!address) throw new NotFoundError("deposit address", id);
+    return address;
+  }
+}
+
+/** Checks a create request, naming every bad field; answers the currency code, upper-cased. */
+function checkNew(input: NewDepositAddress, prefix: string): string {
+  const f = (name: string) => `${prefix}${name}`;
+  const v = new Violations().uuid(f("exchange_account_id"), input.exchangeAccountId);
+  const currency = input.currency.trim().toUpperCase();
+  if (!currency) v.add(f("currency"), "required");
+  else if (!/^[A-Z0-9.]{1,20}$/.test(currency)) v.add(f("currency"), "must be 1-20 letters, digits or '.'");
+  if (input.network && !/^[A-Za-z0-9 _.()-]{1,50}$/.test(input.network)) v.add(f("network"), "must be 1-50 letters, digits, spaces, '_', '.', '(', ')' or '-'");
+  v.text(f("label"), input.label ?? "", 0, 100).text(f("description"), input.description ?? "", 0, 1000);
+  v.stringMap(f("user_metadata"), input.userMetadata ?? {}).requestId(f("request_id"), input.requestId ?? "");
+  v.throwIfAny();
+  return currency;
+}
+
+function replay(earlier: DepositAddress, input: NewDepositAddress, currency: string): AddressView {
+  if (earlier.exchangeAccount.id !== input.exchangeAccountId || earlier.currency !== currency) {
+    throw new DomainError("already_exists", "REQUEST_ID_REUSED", "request_id was already used for another address", {
+      metadata: { requestId: input.requestId ?? "" },
+    });
+  }
+  return viewOfEntity(earlier, "full");
+}
+
+function notProvisioned(exchange: string, route: Route): DomainError {
+  return new DomainError(
+    "failed_precondition",
+    "DEPOSIT_ADDRESS_NOT_PROVISIONED",
+    `the account has no ${route.currency.code} address on ${route.network.network} at ${exchange}, and ${exchange} does not let it be created through the API; create it on the exchange first`,
+    { metadata: { exchange, currency: route.currency.code, network: route.network.network } },
+  );
+}
