@@ -9,6 +9,9 @@ import { databaseErrorOf } from "./db/database-errors.js";
 import { ExchangeClients } from "./exchange/exchange-clients.js";
 import { ExchangeCatalogue } from "./exchanges/exchange-catalogue.js";
 import { HealthMonitor } from "./health-monitor.js";
+import { AddressSyncService } from "./sync/address-sync.service.js";
+import { SyncLocks } from "./sync/sync-lock.js";
+import { SyncMetrics } from "./sync/sync-metrics.js";
 import type { TokenVerifier } from "./identity/token-verifier.js";
 import type { Logger } from "./logger.js";
 import { authInterceptor } from "./rpc/auth.interceptor.js";
@@ -20,7 +23,9 @@ import { WalletServer } from "./rpc/server.js";
 
 /** The dependencies the service is built from; main and the tests make them. */
 export interface AppDeps {
-  readonly config: Pick<Config, "exchangeUrlOverrides" | "exchangeRateLimits" | "exchangeTimeoutMs">;
+  readonly config: Pick<Config, "exchangeUrlOverrides" | "exchangeRateLimits" | "exchangeTimeoutMs" | "marketsTtlMs">;
+  /** For the sync locks, which hold connections of their own. */
+  readonly databaseUrl: string;
   readonly orm: MikroORM;
   readonly cipher: Cipher;
   readonly verifier: TokenVerifier;
@@ -35,6 +40,7 @@ export interface App {
   readonly metrics: Metrics;
   readonly accounts: ExchangeAccountService;
   readonly exchangeClients: ExchangeClients;
+  readonly sync: AddressSyncService;
 }
 
 /**
@@ -52,9 +58,19 @@ export async function createApp(deps: AppDeps): Promise<App> {
     urlOverrides: deps.config.exchangeUrlOverrides,
     limitOverrides: deps.config.exchangeRateLimits,
     timeoutMs: deps.config.exchangeTimeoutMs,
+    marketsTtlMs: deps.config.marketsTtlMs,
   });
   const access = new AccountExchange(accounts, exchangeClients, logger);
   const addresses = new DepositAddressService(orm.em, access);
+  const sync = new AddressSyncService(
+    orm.em,
+    access,
+    new SyncLocks(deps.databaseUrl, logger),
+    new SyncMetrics(metrics.registry),
+    logger,
+    // As many reads in flight as the account's rate-limit window holds: the limiter sets the pace.
+    (exchangeId) => Math.min(32, Math.max(4, exchangeClients.limitsOf(exchangeId).perAccount.requests)),
+  );
   const health = new HealthMonitor(
     {
       database: async () => {
@@ -66,7 +82,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     { intervalMs: deps.healthIntervalMs ?? 2000, timeoutMs: 2000 },
   );
   const handler = connectNodeAdapter({
-    routes: routes({ accounts, access, addresses, catalogue, health }),
+    routes: routes({ accounts, access, addresses, sync, catalogue, health }),
     interceptors: [callObserver(logger, metrics, databaseErrorOf), authInterceptor(deps.verifier)],
     contextValues: contextValuesOf,
     // gzip costs more CPU than it saves on an internal network; only large answers are worth it.
@@ -83,5 +99,5 @@ export async function createApp(deps: AppDeps): Promise<App> {
       res.end("not found\n");
     },
   });
-  return { server: new WalletServer(handler, logger), health, metrics, accounts, exchangeClients };
+  return { server: new WalletServer(handler, logger), health, metrics, accounts, exchangeClients, sync };
 }

@@ -48,6 +48,8 @@ export interface Config {
   readonly exchangeRateLimits: ExchangeLimitOverrides;
   /** How long one HTTP request to an exchange may take. */
   readonly exchangeTimeoutMs: number;
+  /** How long an exchange's markets and currencies are used before they are loaded again. */
+  readonly marketsTtlMs: number;
   readonly logLevel: string;
 }
 
@@ -82,7 +84,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     jwt,
     exchangeUrlOverrides: parseUrlOverrides(env.WALLET_EXCHANGE_URL_OVERRIDES),
     exchangeRateLimits: parseRateLimits(env.WALLET_EXCHANGE_RATE_LIMITS),
-    exchangeTimeoutMs: parseTimeout(env.WALLET_EXCHANGE_TIMEOUT_MS),
+    exchangeTimeoutMs: parseMs("WALLET_EXCHANGE_TIMEOUT_MS", env.WALLET_EXCHANGE_TIMEOUT_MS, 10_000, 100, 120_000),
+    marketsTtlMs: parseMs("WALLET_MARKETS_TTL_MS", env.WALLET_MARKETS_TTL_MS, 3_600_000, 1000, 86_400_000),
     logLevel,
   });
 }
@@ -96,11 +99,11 @@ function parsePort(value: string | undefined): number {
   return port;
 }
 
-function parseTimeout(value: string | undefined): number {
-  if (value === undefined || value === "") return 10_000;
+function parseMs(name: string, value: string | undefined, fallback: number, min: number, max: number): number {
+  if (value === undefined || value === "") return fallback;
   const ms = Number(value);
-  if (!Number.isInteger(ms) || ms < 100 || ms > 120_000) {
-    throw new ConfigError(`WALLET_EXCHANGE_TIMEOUT_MS must be a number of milliseconds from 100 to 120000, got "${value}"`);
+  if (!Number.isInteger(ms) || ms < min || ms > max) {
+    throw new ConfigError(`${name} must be a number of milliseconds from ${min} to ${max}, got "${value}"`);
   }
   return ms;
 }

@@ -47,7 +47,8 @@ export async function startService(config: Config, options: StartOptions = {}): 
     const cipher = await openCipher(config, logger);
     const secret = config.jwt.secret ?? (config.jwt.publicKey || config.jwt.jwksUrl ? undefined : await loadOrCreateDevSecret(config.dataDir));
     const verifier = new TokenVerifier({ ...config.jwt, secret });
-    const app = await createApp({ config, orm, cipher, verifier, logger, healthIntervalMs: options.healthIntervalMs });
+    const app = await createApp({ config, databaseUrl, orm, cipher, verifier, logger, healthIntervalMs: options.healthIntervalMs });
+    await app.sync.recoverInterrupted();
     await app.health.start();
     const port = await app.server.listen(config.port);
     logger.info({ port, credentialStore: config.vault ? "vault" : "local-key" }, "wallet service listening");

@@ -41,6 +41,11 @@ export class AccountExchange {
     return { account, client: await this.clientOf(account) };
   }
 
+  /** The caller's account, active or not (NOT_FOUND for anyone else's). */
+  account(userId: string, accountId: string): Promise<ExchangeAccount> {
+    return this.accounts.get(userId, accountId);
+  }
+
   clientOf(account: ExchangeAccount): Promise<ExchangeClient> {
     return this.clients.clientFor(account, () => this.accounts.credentialsOf(account));
   }

@@ -56,8 +56,8 @@ export class CcxtExchangeClient implements ExchangeClient {
     });
   }
 
-  async currencies(): Promise<CurrencyInfo[]> {
-    await this.withMarkets("load-markets");
+  async currencies(options: { fresh?: boolean } = {}): Promise<CurrencyInfo[]> {
+    await this.withMarkets("load-markets", options.fresh);
     // Kraken lists networks only per asset (deposit methods): they come with currency(code).
     return Object.values(this.exchange.currencies).map((c) => this.currencyInfo(c as unknown as Json));
   }
@@ -145,8 +145,8 @@ export class CcxtExchangeClient implements ExchangeClient {
     return toDomainError(err, { exchangeId: this.exchangeId, ...where, secrets: this.secrets, retryAfterMs });
   }
 
-  private withMarkets(operation: string): Promise<void> {
-    return this.run(operation, {}, () => this.ctx.markets.apply(this.marketsKey, this.exchange));
+  private withMarkets(operation: string, fresh = false): Promise<void> {
+    return this.run(operation, {}, () => this.ctx.markets.apply(this.marketsKey, this.exchange, fresh));
   }
 
   /** Runs a fetch whose "no address here" answer is an error, turning that one into undefined. */
@@ -181,7 +181,9 @@ export class CcxtExchangeClient implements ExchangeClient {
           tagRequired: needsTag(network, flag),
         };
       });
-    return { code, name: String(raw.name ?? code), depositEnabled: raw.deposit !== false && networks.some((n) => n.depositEnabled), networks };
+    // No networks listed (Kraken, before its deposit methods are read): the currency's own flag decides.
+    const depositEnabled = raw.deposit !== false && (networks.length === 0 || networks.some((n) => n.depositEnabled));
+    return { code, name: String(raw.name ?? code), depositEnabled, networks };
   }
 
   /** Kraken names deposit methods per asset; they are the networks. Loaded once per asset and client. */

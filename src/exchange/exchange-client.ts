@@ -50,8 +50,11 @@ export interface ExchangeClient {
   readonly capabilities: ExchangeCapabilities;
   /** A cheap private call: the key works, how fast, and what it may do. */
   testConnection(): Promise<{ latencyMs: number; permissions: KeyPermissionsInfo }>;
-  /** Every currency of the exchange; networks the exchange only tells per currency (Kraken) may be missing. */
-  currencies(): Promise<CurrencyInfo[]>;
+  /**
+   * Every currency of the exchange; networks the exchange only tells per
+   * currency (Kraken) may be missing. `fresh`: not older than the market TTL.
+   */
+  currencies(options?: { fresh?: boolean }): Promise<CurrencyInfo[]>;
   /** One currency with all its networks, or undefined when the exchange does not list it. */
   currency(code: string): Promise<CurrencyInfo | undefined>;
   /** The current addresses of some networks of a currency; null where the exchange has none yet. */

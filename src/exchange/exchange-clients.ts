@@ -26,6 +26,8 @@ export interface ExchangeClientsOptions {
   readonly maxClients?: number;
   readonly idleMs?: number;
   readonly retry?: RetryPolicy;
+  /** How long shared markets and currencies are used before a refresh. */
+  readonly marketsTtlMs?: number;
 }
 
 interface Entry {
@@ -44,12 +46,13 @@ interface Entry {
 export class ExchangeClients {
   readonly limiter: ExchangeRateLimiter;
   readonly metrics: ExchangeMetrics;
-  private readonly markets = new MarketCache();
+  private readonly markets: MarketCache;
   private readonly entries = new Map<string, Entry>();
   private readonly sweeper: NodeJS.Timeout;
 
   constructor(private readonly options: ExchangeClientsOptions) {
     this.metrics = new ExchangeMetrics(options.registry);
+    this.markets = new MarketCache(options.marketsTtlMs);
     this.limiter = new ExchangeRateLimiter((exchangeId) => this.limitsOf(exchangeId));
     this.sweeper = setInterval(() => this.evictIdle(), 60_000);
     this.sweeper.unref();

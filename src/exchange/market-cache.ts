@@ -18,8 +18,13 @@ export class MarketCache {
 
   constructor(private readonly ttlMs = 60 * 60_000) {}
 
-  /** Gives `exchange` the shared markets, loading them through it (its key, its rate limit) when there are none. */
-  async apply(key: string, exchange: Exchange): Promise<void> {
+  /**
+   * Gives `exchange` the shared markets, loading them through it (its key,
+   * its rate limit) when there are none. Older than the TTL, they are
+   * refreshed in the background, or first when `fresh` (a sync's plan must
+   * see currencies new on the exchange).
+   */
+  async apply(key: string, exchange: Exchange, fresh = false): Promise<void> {
     let entry = this.entries.get(key);
     if (!entry) {
       const loading = this.load(key, exchange);
@@ -29,8 +34,12 @@ export class MarketCache {
     if (entry.loadedAt === 0) {
       await entry.loading;
       entry = this.entries.get(key)!;
-    } else if (Date.now() - entry.loadedAt > this.ttlMs && !entry.loading) {
-      entry.loading = this.load(key, exchange).catch(() => undefined); // keep serving the old ones
+    } else if (Date.now() - entry.loadedAt > this.ttlMs) {
+      entry.loading ??= this.load(key, exchange).catch(() => undefined); // on failure, keep serving the old ones
+      if (fresh) {
+        await entry.loading;
+        entry = this.entries.get(key)!;
+      }
     }
     // ccxt's typings say setMarkets takes no currencies; its code does.
     if (exchange.markets !== entry.markets) exchange.setMarkets(entry.markets, entry.currencies as never);

@@ -24,7 +24,9 @@ export function callObserver(logger: Logger, metrics: Metrics, translate: ErrorT
     const started = performance.now();
     const method = `${req.service.typeName}/${req.method.name}`;
     const finish = (thrown?: unknown): ConnectError | undefined => {
-      const err = thrown === undefined || thrown instanceof DomainError ? thrown : (translate(thrown) ?? thrown);
+      let err = thrown === undefined || thrown instanceof DomainError ? thrown : (translate(thrown) ?? thrown);
+      // The client went away (a write to its closed stream failed): that is its cancel, not our fault.
+      if (err !== undefined && req.signal.aborted && !(err instanceof DomainError)) err = new ConnectError("client cancelled", Code.Canceled);
       const clientError = err === undefined ? undefined : toClientError(err);
       const code = codeName(clientError?.code);
       const seconds = (performance.now() - started) / 1000;

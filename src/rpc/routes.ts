@@ -1,6 +1,7 @@
 import type { ConnectRouter } from "@connectrpc/connect";
 import type { AccountExchange } from "../accounts/account-exchange.js";
 import type { DepositAddressService } from "../addresses/deposit-address.service.js";
+import type { AddressSyncService } from "../sync/address-sync.service.js";
 import type { ExchangeAccountService } from "../accounts/exchange-account.service.js";
 import type { ExchangeCatalogue } from "../exchanges/exchange-catalogue.js";
 import type { HealthMonitor } from "../health-monitor.js";
@@ -17,12 +18,15 @@ import { exchangeAccessHandlers } from "./exchange-access.handlers.js";
 import { exchangeAccountHandlers } from "./exchange-account.handlers.js";
 import { healthService } from "./health.service.js";
 import { reflectionServices } from "./reflection.service.js";
+import { syncHandlers } from "./sync.handlers.js";
+// from "./reflection.service.js";
 
 /** What the RPC layer needs from the domain. */
 export interface RouteDeps {
   readonly accounts: ExchangeAccountService;
   readonly access: AccountExchange;
   readonly addresses: DepositAddressService;
+  readonly sync: AddressSyncService;
   readonly catalogue: ExchangeCatalogue;
   readonly health: HealthMonitor;
 }
@@ -38,6 +42,7 @@ export function routes(deps: RouteDeps) {
       ...catalogueHandlers(deps.catalogue),
       ...exchangeAccessHandlers(deps.access, deps.catalogue),
       ...depositAddressHandlers(deps.addresses, deps.catalogue),
+      ...syncHandlers(deps.sync),
     });
     router.service(AdminService, adminHandlers(deps.accounts, deps.catalogue));
     router.service(Health, healthService(deps.health, [WalletService.typeName, AdminService.typeName]));
