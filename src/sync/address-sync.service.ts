@@ -9,7 +9,7 @@ import { recordFetched } from "../addresses/address-recorder.js";
 import { assertTagged, type Route } from "../addresses/address-route.js";
 import { DepositAddressSchema } from "../addresses/deposit-address.entity.js";
 import { DepositAddressRepository } from "../addresses/deposit-address.repository.js";
-import { type AddressView, viewOfEntity } from "../addresses/deposit-address.view.js";
+import type { AddressView } from "../addresses/deposit-address.view.js";
 import { DomainError } from "../errors.js";
 import type { CurrencyInfo, ExchangeAddress, ExchangeClient, NetworkInfo } from "../exchange/exchange-client.js";
 import type { Actor } from "../identity/caller.js";
@@ -252,8 +252,8 @@ export class AddressSyncService {
       const repo = new DepositAddressRepository(this.em.fork() as SqlEntityManager);
       const items: SyncItem[] = [];
       for (const n of unit.networks) {
-        const held = await repo.findRoute(account.id, code, n.network);
-        items.push(held ? { currency: code, network: n.network, outcome: "unchanged", address: viewOfEntity(held, "basic") } : { currency: code, network: n.network, outcome: "not_provisioned" });
+        const held = await repo.routeView(account.id, code, n.network);
+        items.push(held ? { currency: code, network: n.network, outcome: "unchanged", address: held } : { currency: code, network: n.network, outcome: "not_provisioned" });
       }
       return items;
     }
@@ -280,16 +280,14 @@ export class AddressSyncService {
     return items;
   }
 
-  /** Records one answer in a transaction of its own: what is written stays written. */
+  /** Records one answer, in one statement: what is written stays written, whatever fails later. */
   private async store(actor: Actor, account: ExchangeAccount, route: Route, fetched: ExchangeAddress, retried = false): Promise<SyncItem> {
     assertTagged(fetched, route, account.exchangeId);
+    const repo = new DepositAddressRepository(this.em.fork() as SqlEntityManager);
+    const held = await repo.routeView(account.id, route.currency.code, route.network.network);
     try {
-      return await this.em.fork().transactional(async (em) => {
-        const existing = await new DepositAddressRepository(em as SqlEntityManager).findRoute(account.id, route.currency.code, route.network.network);
-        const { address, outcome } = recordFetched(em, account, existing, fetched, route, actor);
-        await em.flush();
-        return { currency: route.currency.code, network: route.network.network, outcome, address: viewOfEntity(address, "basic") };
-      });
+      const { address, outcome } = await recordFetched(repo, account, held, fetched, route, actor);
+      return { currency: route.currency.code, network: route.network.network, outcome, address };
     } catch (err) {
       // A CreateDepositAddress stored the same route meanwhile: record against it.
       if (err instanceof UniqueConstraintViolationException && !retried) return this.store(actor, account, route, fetched, true);
