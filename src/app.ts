@@ -2,6 +2,7 @@ import type { MikroORM } from "@mikro-orm/postgresql";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { ExchangeAccountService } from "./accounts/exchange-account.service.js";
 import { AccountExchange } from "./accounts/account-exchange.js";
+import { SyncAdminService } from "./admin/sync-admin.service.js";
 import { DepositAddressService } from "./addresses/deposit-address.service.js";
 import type { Config } from "./config.js";
 import type { Cipher } from "./crypto/cipher.js";
@@ -9,6 +10,7 @@ import { databaseErrorOf } from "./db/database-errors.js";
 import { ExchangeClients } from "./exchange/exchange-clients.js";
 import { ExchangeCatalogue } from "./exchanges/exchange-catalogue.js";
 import { HealthMonitor } from "./health-monitor.js";
+import { BackgroundJobs } from "./jobs/background-jobs.js";
 import { AddressSyncService } from "./sync/address-sync.service.js";
 import { SyncLocks } from "./sync/sync-lock.js";
 import { SyncMetrics } from "./sync/sync-metrics.js";
@@ -23,8 +25,8 @@ import { WalletServer } from "./rpc/server.js";
 
 /** The dependencies the service is built from; main and the tests make them. */
 export interface AppDeps {
-  readonly config: Pick<Config, "exchangeUrlOverrides" | "exchangeRateLimits" | "exchangeTimeoutMs" | "marketsTtlMs">;
-  /** For the sync locks, which hold connections of their own. */
+  readonly config: Pick<Config, "exchangeUrlOverrides" | "exchangeRateLimits" | "exchangeTimeoutMs" | "marketsTtlMs" | "syncIntervalMs" | "syncWorkersPerExchange">;
+  /** For the sync locks and the job queue, which hold connections of their own. */
   readonly databaseUrl: string;
   readonly orm: MikroORM;
   readonly cipher: Cipher;
@@ -41,6 +43,8 @@ export interface App {
   readonly accounts: ExchangeAccountService;
   readonly exchangeClients: ExchangeClients;
   readonly sync: AddressSyncService;
+  /** The job queue's sync jobs and periodic round: start after migrations, stop before the database. */
+  readonly jobs: BackgroundJobs;
 }
 
 /**
@@ -69,8 +73,19 @@ export async function createApp(deps: AppDeps): Promise<App> {
     new SyncMetrics(metrics.registry),
     logger,
     // As many reads in flight as the account's rate-limit window holds: the limiter sets the pace.
-    (exchangeId) => Math.min(32, Math.max(4, exchangeClients.limitsOf(exchangeId).perAccount.requests)),
+    (exchangeId) => Math.min(64, Math.max(4, exchangeClients.limitsOf(exchangeId).perAccount.requests)),
   );
+  const jobs = new BackgroundJobs({
+    databaseUrl: deps.databaseUrl,
+    em: orm.em,
+    sync,
+    registry: metrics.registry,
+    logger,
+    exchangeIds: catalogue.list().map((e) => e.id),
+    workersPerExchange: deps.config.syncWorkersPerExchange,
+    syncIntervalMs: deps.config.syncIntervalMs,
+  });
+  const admin = new SyncAdminService(orm.em, jobs.syncJobs, exchangeClients.metrics);
   const health = new HealthMonitor(
     {
       database: async () => {
@@ -82,7 +97,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     { intervalMs: deps.healthIntervalMs ?? 2000, timeoutMs: 2000 },
   );
   const handler = connectNodeAdapter({
-    routes: routes({ accounts, access, addresses, sync, catalogue, health }),
+    routes: routes({ accounts, access, addresses, sync, catalogue, health, admin }),
     interceptors: [callObserver(logger, metrics, databaseErrorOf), authInterceptor(deps.verifier)],
     contextValues: contextValuesOf,
     // gzip costs more CPU than it saves on an internal network; only large answers are worth it.
@@ -99,5 +114,5 @@ export async function createApp(deps: AppDeps): Promise<App> {
       res.end("not found\n");
     },
   });
-  return { server: new WalletServer(handler, logger), health, metrics, accounts, exchangeClients, sync };
+  return { server: new WalletServer(handler, logger), health, metrics, accounts, exchangeClients, sync, jobs };
 }

@@ -48,6 +48,10 @@ export interface Config {
   readonly exchangeRateLimits: ExchangeLimitOverrides;
   /** How long one HTTP request to an exchange may take. */
   readonly exchangeTimeoutMs: number;
+  /** How often stale accounts are queued for an incremental sync; undefined: never. */
+  readonly syncIntervalMs?: number;
+  /** Sync jobs this replica runs at once per exchange; 0: it runs none (others do). */
+  readonly syncWorkersPerExchange: number;
   /** How long an exchange's markets and currencies are used before they are loaded again. */
   readonly marketsTtlMs: number;
   readonly logLevel: string;
@@ -86,6 +90,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     exchangeRateLimits: parseRateLimits(env.WALLET_EXCHANGE_RATE_LIMITS),
     exchangeTimeoutMs: parseMs("WALLET_EXCHANGE_TIMEOUT_MS", env.WALLET_EXCHANGE_TIMEOUT_MS, 10_000, 100, 120_000),
     marketsTtlMs: parseMs("WALLET_MARKETS_TTL_MS", env.WALLET_MARKETS_TTL_MS, 3_600_000, 1000, 86_400_000),
+    syncIntervalMs: parseSyncInterval(env.WALLET_SYNC_INTERVAL),
+    syncWorkersPerExchange: parseSyncWorkers(env.WALLET_SYNC_WORKERS_PER_EXCHANGE),
     logLevel,
   });
 }
@@ -106,6 +112,28 @@ function parseMs(name: string, value: string | undefined, fallback: number, min:
     throw new ConfigError(`${name} must be a number of milliseconds from ${min} to ${max}, got "${value}"`);
   }
   return ms;
+}
+
+const DURATION_UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000 };
+
+/** "90s", "15m", "1h"; unset, "0" or "off" turn the periodic sync off. At most 12h (pg-boss's throttle window). */
+function parseSyncInterval(value: string | undefined): number | undefined {
+  if (value === undefined || value === "" || value === "0" || value.toLowerCase() === "off") return undefined;
+  const match = /^(\d+)(s|m|h)$/.exec(value.trim());
+  const ms = match ? Number(match[1]) * DURATION_UNITS[match[2]!]! : NaN;
+  if (!(ms >= 1000 && ms <= 12 * 3_600_000)) {
+    throw new ConfigError(`WALLET_SYNC_INTERVAL must be a duration from 1s to 12h such as "15m", or "off", got "${value}"`);
+  }
+  return ms;
+}
+
+function parseSyncWorkers(value: string | undefined): number {
+  if (value === undefined || value === "") return 2;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 32) {
+    throw new ConfigError(`WALLET_SYNC_WORKERS_PER_EXCHANGE must be an integer from 0 to 32, got "${value}"`);
+  }
+  return n;
 }
 
 function parseDatabaseUrl(value: string | undefined): string | undefined {

@@ -16,7 +16,7 @@ export interface RunningService {
   readonly port: number;
   readonly app: App;
   readonly logger: Logger;
-  /** Drains calls in flight, then closes the server, the database and the embedded PostgreSQL. */
+  /** Drains calls and sync jobs in flight, then closes the server, the job queue, the database and the embedded PostgreSQL. */
   stop(graceMs?: number): Promise<void>;
 }
 
@@ -49,6 +49,8 @@ export async function startService(config: Config, options: StartOptions = {}): 
     const verifier = new TokenVerifier({ ...config.jwt, secret });
     const app = await createApp({ config, databaseUrl, orm, cipher, verifier, logger, healthIntervalMs: options.healthIntervalMs });
     await app.sync.recoverInterrupted();
+    cleanup.unshift(() => app.jobs.stop(1000));
+    await app.jobs.start();
     await app.health.start();
     const port = await app.server.listen(config.port);
     logger.info({ port, credentialStore: config.vault ? "vault" : "local-key" }, "wallet service listening");
@@ -58,7 +60,7 @@ export async function startService(config: Config, options: StartOptions = {}): 
       logger,
       async stop(graceMs = 10_000) {
         app.health.shutdown();
-        await app.server.close(graceMs);
+        await Promise.all([app.server.close(graceMs), app.jobs.stop(graceMs)]);
         app.exchangeClients.close();
         for (const step of cleanup) await step();
         logger.info("wallet service stopped");

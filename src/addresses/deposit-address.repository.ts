@@ -126,11 +126,6 @@ export class DepositAddressRepository {
     return this.em.findOne(DepositAddressSchema, { id, userId, deletedAt: null });
   }
 
-  /** The live address of an account for a currency and network, if any. */
-  findRoute(exchangeAccountId: string, currency: string, network: string): Promise<DepositAddress | null> {
-    return this.em.findOne(DepositAddressSchema, { exchangeAccount: exchangeAccountId, currency, network, deletedAt: null });
-  }
-
   findByRequestId(userId: string, requestId: string): Promise<DepositAddress | null> {
     return this.em.findOne(DepositAddressSchema, { userId, requestId });
   }

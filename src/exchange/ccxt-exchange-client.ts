@@ -146,7 +146,7 @@ export class CcxtExchangeClient implements ExchangeClient {
   }
 
   private withMarkets(operation: string, fresh = false): Promise<void> {
-    return this.run(operation, {}, () => this.ctx.markets.apply(this.marketsKey, this.exchange, fresh));
+    return this.run(operation, {}, () => this.ctx.markets.apply(this.marketsKey, this.exchange, fresh, this.profile.marketOptions));
   }
 
   /** Runs a fetch whose "no address here" answer is an error, turning that one into undefined. */
@@ -182,7 +182,8 @@ export class CcxtExchangeClient implements ExchangeClient {
         };
       });
     // No networks listed (Kraken, before its deposit methods are read): the currency's own flag decides.
-    const depositEnabled = raw.deposit !== false && (networks.length === 0 || networks.some((n) => n.depositEnabled));
+    // Fiat money has no deposit address.
+    const depositEnabled = raw.type !== "fiat" && raw.deposit !== false && (networks.length === 0 || networks.some((n) => n.depositEnabled));
     return { code, name: String(raw.name ?? code), depositEnabled, networks };
   }
 

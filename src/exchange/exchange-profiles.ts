@@ -16,15 +16,25 @@ export interface ExchangeProfile {
   readonly fetch: FetchStyle;
   /** CCXT options: load spot markets only (we need currencies, not derivatives). */
   readonly options: Record<string, unknown>;
+  /**
+   * Options CCXT fills while loading markets and needs later (HTX's network
+   * names): shared with the markets. Options it fills per key (KuCoin's "hf",
+   * Coinbase's account list) are not.
+   */
+  readonly marketOptions?: readonly string[];
 }
 
 /** The profiles, by our exchange id; facts from ccxt 4.5.84 (see shared/docs/exchanges-ccxt.md). */
 export const PROFILES: Readonly<Record<string, ExchangeProfile>> = {
-  binance: { fetch: "per-network", options: { fetchMarkets: { types: ["spot"] }, fetchMargins: false } },
+  binance: { fetch: "per-network", options: { fetchMarkets: { types: ["spot"] }, fetchMargins: false }, marketOptions: ["crossMarginPairsData", "isolatedMarginPairsData"] },
   coinbase: { fetch: "none", options: {} },
-  kraken: { fetch: "kraken-method", options: {} },
+  kraken: { fetch: "kraken-method", options: {}, marketOptions: ["marketsByAltname"] },
   bitfinex: { fetch: "per-network", options: {} },
-  huobi: { fetch: "by-network", options: { fetchMarkets: { types: { spot: true, linear: false, inverse: false } } } },
+  huobi: {
+    fetch: "by-network",
+    options: { fetchMarkets: { types: { spot: true, linear: false, inverse: false } } },
+    marketOptions: ["networkNamesByChainIds", "networkChainIdsByNames", "futureMarketIdsForSymbols"],
+  },
   kucoin: { fetch: "by-network", options: { fetchMarkets: { types: ["spot"], fetchTickersFees: false } } },
   bybit: { fetch: "by-network", options: { fetchMarkets: { types: ["spot"] } } },
   okx: { fetch: "by-network", options: { fetchMarkets: { types: ["spot"] } } },

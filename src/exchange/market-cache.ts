@@ -3,6 +3,7 @@ import type { Exchange } from "ccxt";
 interface Entry {
   markets: Exchange["markets"];
   currencies: Exchange["currencies"];
+  options: Record<string, unknown>;
   loadedAt: number;
   loading?: Promise<void>;
 }
@@ -24,25 +25,28 @@ export class MarketCache {
    * refreshed in the background, or first when `fresh` (a sync's plan must
    * see currencies new on the exchange).
    */
-  async apply(key: string, exchange: Exchange, fresh = false): Promise<void> {
+  async apply(key: string, exchange: Exchange, fresh = false, sharedOptions: readonly string[] = []): Promise<void> {
     let entry = this.entries.get(key);
     if (!entry) {
-      const loading = this.load(key, exchange);
-      entry = { markets: {} as Exchange["markets"], currencies: {} as Exchange["currencies"], loadedAt: 0, loading };
+      const loading = this.load(key, exchange, sharedOptions);
+      entry = { markets: {} as Exchange["markets"], currencies: {} as Exchange["currencies"], options: {}, loadedAt: 0, loading };
       this.entries.set(key, entry);
     }
     if (entry.loadedAt === 0) {
       await entry.loading;
       entry = this.entries.get(key)!;
     } else if (Date.now() - entry.loadedAt > this.ttlMs) {
-      entry.loading ??= this.load(key, exchange).catch(() => undefined); // on failure, keep serving the old ones
+      entry.loading ??= this.load(key, exchange, sharedOptions).catch(() => undefined); // on failure, keep serving the old ones
       if (fresh) {
         await entry.loading;
         entry = this.entries.get(key)!;
       }
     }
     // ccxt's typings say setMarkets takes no currencies; its code does.
-    if (exchange.markets !== entry.markets) exchange.setMarkets(entry.markets, entry.currencies as never);
+    if (exchange.markets !== entry.markets) {
+      exchange.setMarkets(entry.markets, entry.currencies as never);
+      Object.assign(exchange.options, entry.options);
+    }
   }
 
   /** Forgets an exchange's markets (tests; a refresh that must not wait). */
@@ -50,10 +54,11 @@ export class MarketCache {
     this.entries.delete(key);
   }
 
-  private async load(key: string, exchange: Exchange): Promise<void> {
+  private async load(key: string, exchange: Exchange, sharedOptions: readonly string[]): Promise<void> {
     try {
       await exchange.loadMarkets(true);
-      this.entries.set(key, { markets: exchange.markets, currencies: exchange.currencies, loadedAt: Date.now() });
+      const options = Object.fromEntries(sharedOptions.filter((k) => k in exchange.options).map((k) => [k, exchange.options[k]]));
+      this.entries.set(key, { markets: exchange.markets, currencies: exchange.currencies, options, loadedAt: Date.now() });
     } catch (err) {
       const entry = this.entries.get(key);
       if (entry?.loadedAt === 0) this.entries.delete(key); // the next caller tries again

@@ -1,5 +1,6 @@
 import type { ConnectRouter } from "@connectrpc/connect";
 import type { AccountExchange } from "../accounts/account-exchange.js";
+import type { SyncAdminService } from "../admin/sync-admin.service.js";
 import type { DepositAddressService } from "../addresses/deposit-address.service.js";
 import type { AddressSyncService } from "../sync/address-sync.service.js";
 import type { ExchangeAccountService } from "../accounts/exchange-account.service.js";
@@ -29,6 +30,7 @@ export interface RouteDeps {
   readonly sync: AddressSyncService;
   readonly catalogue: ExchangeCatalogue;
   readonly health: HealthMonitor;
+  readonly admin: SyncAdminService;
 }
 
 /**
@@ -44,7 +46,7 @@ export function routes(deps: RouteDeps) {
       ...depositAddressHandlers(deps.addresses, deps.catalogue),
       ...syncHandlers(deps.sync),
     });
-    router.service(AdminService, adminHandlers(deps.accounts, deps.catalogue));
+    router.service(AdminService, adminHandlers(deps.accounts, deps.catalogue, deps.admin));
     router.service(Health, healthService(deps.health, [WalletService.typeName, AdminService.typeName]));
     const reflection = reflectionServices([WalletService, AdminService, Health], [file_google_rpc_error_details]);
     router.service(ReflectionV1, reflection.v1);

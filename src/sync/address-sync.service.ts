@@ -112,7 +112,7 @@ export class AddressSyncService {
     }
     const channel = new EventChannel<SyncEvent>();
     const done = this.execute(actor, account, client, run, codes, channel).finally(() => lock.release());
-    done.catch((err: unknown) => this.logger.error({ err, accountId, runId: run.id }, "sync failed unexpectedly"));
+    done.catch(() => undefined); // execute() logs its own failures; a caller may not await `done`
     return { runId: run.id, events: channel, done };
   }
 
@@ -156,10 +156,31 @@ export class AddressSyncService {
     return pageOf(rows, page, scope);
   }
 
+  /** Runs a started sync to its end; whatever goes wrong, the run is closed, never left RUNNING. */
   private async execute(actor: Actor, account: ExchangeAccount, client: ExchangeClient, run: SyncRun, codes: string[], channel: EventChannel<SyncEvent>): Promise<SyncRun> {
     const started = Date.now();
     const counts = { added: 0, updated: 0, unchanged: 0, failed: 0, not_provisioned: 0, removed: 0 };
     const failures: SyncFailureRecord[] = [];
+    try {
+      return await this.runPlan(actor, account, client, run, codes, channel, started, counts, failures);
+    } catch (err) {
+      this.logger.error({ err, accountId: account.id, runId: run.id }, "sync failed unexpectedly");
+      failures.push({ currency: "", reason: "INTERNAL", message: "the sync stopped on an unexpected error" });
+      return this.finish(account, run, started, counts, failures, channel, 0);
+    }
+  }
+
+  private async runPlan(
+    actor: Actor,
+    account: ExchangeAccount,
+    client: ExchangeClient,
+    run: SyncRun,
+    codes: string[],
+    channel: EventChannel<SyncEvent>,
+    started: number,
+    counts: Record<SyncItemOutcome | "removed", number>,
+    failures: SyncFailureRecord[],
+  ): Promise<SyncRun> {
     let plan: Plan;
     try {
       plan = await this.plan(account, client, run.syncType, codes);
@@ -228,7 +249,17 @@ export class AddressSyncService {
     const resolved = new Map<string, CurrencyInfo>();
     for (const [code, nets] of wanted) {
       if (!byCode.has(code)) continue; // delisted since: a full sync counts its addresses as gone
-      const full = byCode.get(code)!.networks.length > 0 ? byCode.get(code)! : await client.currency(code); // Kraken: deposit methods
+      let full: CurrencyInfo | undefined = byCode.get(code)!;
+      if (full.networks.length === 0) {
+        try {
+          full = await client.currency(code); // Kraken: its deposit methods are its networks
+        } catch (err) {
+          // A currency with no deposit method (or none the exchange will tell) has nothing to sync.
+          if (!(err instanceof DomainError) || type === "single_currency") throw err;
+          this.logger.debug({ accountId: account.id, currency: code, reason: err.reason }, "currency skipped: no deposit networks");
+          continue;
+        }
+      }
       if (!full) continue;
       resolved.set(code, full);
       const networks = full.networks.filter((n) => n.depositEnabled && (nets === "all" || nets.has(n.network)));
@@ -349,7 +380,7 @@ export class AddressSyncService {
     await em.nativeUpdate(ExchangeAccountSchema, { id: account.id }, {
       syncStatus: status,
       lastSyncAt: now,
-      errorMessage: first ? `${counts.failed || "the"} of ${total} failed; first: ${first.currency ? `${first.currency} ${first.network ?? ""}: ` : ""}${first.message}` : null,
+      errorMessage: !first ? null : counts.failed > 0 ? `${counts.failed} of ${total} failed; first: ${first.currency} ${first.network ?? ""}: ${first.message}` : `sync failed: ${first.message}`,
     });
     await em.flush();
     const seconds = (now.getTime() - started) / 1000;

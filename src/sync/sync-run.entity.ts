@@ -34,6 +34,14 @@ export const SyncRunSchema = defineEntity({
   indexes: [
     { name: "idx_sync_history", properties: ["exchangeAccount", "createdAt"] },
     { name: "idx_user_sync", properties: ["userId", "createdAt"] },
+    // GetSyncStatus's latest failures per exchange and GetAnalytics's period (src/admin).
+    {
+      name: "idx_sync_failures",
+      expression: "create index idx_sync_failures on address_sync_log (created_at desc, id desc) where status in ('failed', 'partial')",
+    },
+    { name: "idx_sync_created", properties: ["createdAt"] },
+    // The runs a start-up closes when a crash left them running.
+    { name: "idx_sync_running", expression: "create index idx_sync_running on address_sync_log (exchange_account_id) where status = 'running'" },
   ],
 });
 

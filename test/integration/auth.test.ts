@@ -57,8 +57,8 @@ describe('bearer tokens (HS256)', () => {
 
   it('opens AdminService to the wallet.admin role only, on every AdminService RPC', async () => {
     const user = connectClient(AdminService, svc.baseUrl, await svc.token());
-    for (const call of [user.listAllExchangeAccounts({}), user.getSyncStatus({}), user.forceSync({}), user.getAnalytics({})]) {
-      expect(await connectError(call)).toMatchObject({ code: 'PERMISSION_DENIED', reason: 'ADMIN_ROLE_REQUIRED' });
+    for (const call of [() => user.listAllExchangeAccounts({}), () => user.getSyncStatus({}), () => user.forceSync({}), () => user.getAnalytics({})]) {
+      expect(await connectError(call())).toMatchObject({ code: 'PERMISSION_DENIED', reason: 'ADMIN_ROLE_REQUIRED' });
     }
     const admin = connectClient(AdminService, svc.baseUrl, await svc.token(randomUUID(), { admin: true }));
     await expect(admin.listAllExchangeAccounts({})).resolves.toBeDefined();

@@ -16,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file wallet/v1/admin_service.proto.
  */
 export const file_wallet_v1_admin_service: GenFile = /*@__PURE__*/
-  fileDesc("Ch13YWxsZXQvdjEvYWRtaW5fc2VydmljZS5wcm90bxIJd2FsbGV0LnYxIq8BCh5MaXN0QWxsRXhjaGFuZ2VBY2NvdW50c1JlcXVlc3QSEQoJcGFnZV9zaXplGAEgASgFEhIKCnBhZ2VfdG9rZW4YAiABKAkSDwoHdXNlcl9pZBgDIAEoCRITCgtleGNoYW5nZV9pZBgEIAEoCRIqCgtzeW5jX3N0YXR1cxgFIAEoDjIVLndhbGxldC52MS5TeW5jU3RhdHVzEhQKDHNob3dfZGVsZXRlZBgGIAEoCCJxCh9MaXN0QWxsRXhjaGFuZ2VBY2NvdW50c1Jlc3BvbnNlEjUKEWV4Y2hhbmdlX2FjY291bnRzGAEgAygLMhoud2FsbGV0LnYxLkV4Y2hhbmdlQWNjb3VudBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiSgoUR2V0U3luY1N0YXR1c1JlcXVlc3QSEwoLZXhjaGFuZ2VfaWQYASABKAkSHQoVcmVjZW50X2ZhaWx1cmVzX2xpbWl0GAIgASgFIkkKFUdldFN5bmNTdGF0dXNSZXNwb25zZRIwCglleGNoYW5nZXMYASADKAsyHS53YWxsZXQudjEuRXhjaGFuZ2VTeW5jU3RhdHVzIv8BChJFeGNoYW5nZVN5bmNTdGF0dXMSEwoLZXhjaGFuZ2VfaWQYASABKAkSNgoSYWNjb3VudHNfYnlfc3RhdHVzGAIgAygLMhoud2FsbGV0LnYxLlN5bmNTdGF0dXNDb3VudBIyCg5sYXN0X3N5bmNfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASNAoQb2xkZXN0X3N5bmNfdGltZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMgoPcmVjZW50X2ZhaWx1cmVzGAUgAygLMhkud2FsbGV0LnYxLlN5bmNSdW5GYWlsdXJlIkwKD1N5bmNTdGF0dXNDb3VudBIqCgtzeW5jX3N0YXR1cxgBIAEoDjIVLndhbGxldC52MS5TeW5jU3RhdHVzEg0KBWNvdW50GAIgASgFIkcKDlN5bmNSdW5GYWlsdXJlEiQKCHN5bmNfcnVuGAEgASgLMhIud2FsbGV0LnYxLlN5bmNSdW4SDwoHdXNlcl9pZBgCIAEoCSJtChBGb3JjZVN5bmNSZXF1ZXN0EhwKFGV4Y2hhbmdlX2FjY291bnRfaWRzGAEgAygJEhMKC2V4Y2hhbmdlX2lkGAIgASgJEiYKCXN5bmNfdHlwZRgDIAEoDjITLndhbGxldC52MS5TeW5jVHlwZSJAChFGb3JjZVN5bmNSZXNwb25zZRIrCgxxdWV1ZWRfc3luY3MYASADKAsyFS53YWxsZXQudjEuUXVldWVkU3luYyI5CgpRdWV1ZWRTeW5jEhsKE2V4Y2hhbmdlX2FjY291bnRfaWQYASABKAkSDgoGam9iX2lkGAIgASgJIkUKE0dldEFuYWx5dGljc1JlcXVlc3QSLgoKc3RhcnRfdGltZRgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiRwoUR2V0QW5hbHl0aWNzUmVzcG9uc2USLwoJZXhjaGFuZ2VzGAEgAygLMhwud2FsbGV0LnYxLkV4Y2hhbmdlQW5hbHl0aWNzIowCChFFeGNoYW5nZUFuYWx5dGljcxITCgtleGNoYW5nZV9pZBgBIAEoCRIQCghhY2NvdW50cxgCIAEoBRIXCg9hY3RpdmVfYWNjb3VudHMYAyABKAUSEQoJYWRkcmVzc2VzGAQgASgFEhEKCXN5bmNfcnVucxgFIAEoBRIZChFzeW5jX3N1Y2Nlc3NfcmF0ZRgGIAEoARIcChRzeW5jX2R1cmF0aW9uX3A1MF9tcxgHIAEoAxIcChRzeW5jX2R1cmF0aW9uX3A5NV9tcxgIIAEoAxIcChRleGNoYW5nZV9jYWxsX2Vycm9ycxgJIAEoAxIcChRyYXRlX2xpbWl0X2luY2lkZW50cxgKIAEoAzLtAgoMQWRtaW5TZXJ2aWNlEnAKF0xpc3RBbGxFeGNoYW5nZUFjY291bnRzEikud2FsbGV0LnYxLkxpc3RBbGxFeGNoYW5nZUFjY291bnRzUmVxdWVzdBoqLndhbGxldC52MS5MaXN0QWxsRXhjaGFuZ2VBY2NvdW50c1Jlc3BvbnNlElIKDUdldFN5bmNTdGF0dXMSHy53YWxsZXQudjEuR2V0U3luY1N0YXR1c1JlcXVlc3QaIC53YWxsZXQudjEuR2V0U3luY1N0YXR1c1Jlc3BvbnNlEkYKCUZvcmNlU3luYxIbLndhbGxldC52MS5Gb3JjZVN5bmNSZXF1ZXN0Ghwud2FsbGV0LnYxLkZvcmNlU3luY1Jlc3BvbnNlEk8KDEdldEFuYWx5dGljcxIeLndhbGxldC52MS5HZXRBbmFseXRpY3NSZXF1ZXN0Gh8ud2FsbGV0LnYxLkdldEFuYWx5dGljc1Jlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_timestamp, file_wallet_v1_exchange_account, file_wallet_v1_sync]);
+  fileDesc("Ch13YWxsZXQvdjEvYWRtaW5fc2VydmljZS5wcm90bxIJd2FsbGV0LnYxIq8BCh5MaXN0QWxsRXhjaGFuZ2VBY2NvdW50c1JlcXVlc3QSEQoJcGFnZV9zaXplGAEgASgFEhIKCnBhZ2VfdG9rZW4YAiABKAkSDwoHdXNlcl9pZBgDIAEoCRITCgtleGNoYW5nZV9pZBgEIAEoCRIqCgtzeW5jX3N0YXR1cxgFIAEoDjIVLndhbGxldC52MS5TeW5jU3RhdHVzEhQKDHNob3dfZGVsZXRlZBgGIAEoCCJxCh9MaXN0QWxsRXhjaGFuZ2VBY2NvdW50c1Jlc3BvbnNlEjUKEWV4Y2hhbmdlX2FjY291bnRzGAEgAygLMhoud2FsbGV0LnYxLkV4Y2hhbmdlQWNjb3VudBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiSgoUR2V0U3luY1N0YXR1c1JlcXVlc3QSEwoLZXhjaGFuZ2VfaWQYASABKAkSHQoVcmVjZW50X2ZhaWx1cmVzX2xpbWl0GAIgASgFIkkKFUdldFN5bmNTdGF0dXNSZXNwb25zZRIwCglleGNoYW5nZXMYASADKAsyHS53YWxsZXQudjEuRXhjaGFuZ2VTeW5jU3RhdHVzIv8BChJFeGNoYW5nZVN5bmNTdGF0dXMSEwoLZXhjaGFuZ2VfaWQYASABKAkSNgoSYWNjb3VudHNfYnlfc3RhdHVzGAIgAygLMhoud2FsbGV0LnYxLlN5bmNTdGF0dXNDb3VudBIyCg5sYXN0X3N5bmNfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASNAoQb2xkZXN0X3N5bmNfdGltZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMgoPcmVjZW50X2ZhaWx1cmVzGAUgAygLMhkud2FsbGV0LnYxLlN5bmNSdW5GYWlsdXJlIkwKD1N5bmNTdGF0dXNDb3VudBIqCgtzeW5jX3N0YXR1cxgBIAEoDjIVLndhbGxldC52MS5TeW5jU3RhdHVzEg0KBWNvdW50GAIgASgFIkcKDlN5bmNSdW5GYWlsdXJlEiQKCHN5bmNfcnVuGAEgASgLMhIud2FsbGV0LnYxLlN5bmNSdW4SDwoHdXNlcl9pZBgCIAEoCSJtChBGb3JjZVN5bmNSZXF1ZXN0EhwKFGV4Y2hhbmdlX2FjY291bnRfaWRzGAEgAygJEhMKC2V4Y2hhbmdlX2lkGAIgASgJEiYKCXN5bmNfdHlwZRgDIAEoDjITLndhbGxldC52MS5TeW5jVHlwZSJAChFGb3JjZVN5bmNSZXNwb25zZRIrCgxxdWV1ZWRfc3luY3MYASADKAsyFS53YWxsZXQudjEuUXVldWVkU3luYyJRCgpRdWV1ZWRTeW5jEhsKE2V4Y2hhbmdlX2FjY291bnRfaWQYASABKAkSDgoGam9iX2lkGAIgASgJEhYKDmFscmVhZHlfcXVldWVkGAMgASgIIkUKE0dldEFuYWx5dGljc1JlcXVlc3QSLgoKc3RhcnRfdGltZRgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAidwoUR2V0QW5hbHl0aWNzUmVzcG9uc2USLwoJZXhjaGFuZ2VzGAEgAygLMhwud2FsbGV0LnYxLkV4Y2hhbmdlQW5hbHl0aWNzEi4KCnN0YXJ0X3RpbWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIsQCChFFeGNoYW5nZUFuYWx5dGljcxITCgtleGNoYW5nZV9pZBgBIAEoCRIQCghhY2NvdW50cxgCIAEoBRIXCg9hY3RpdmVfYWNjb3VudHMYAyABKAUSEQoJYWRkcmVzc2VzGAQgASgFEhEKCXN5bmNfcnVucxgFIAEoBRIZChFzeW5jX3N1Y2Nlc3NfcmF0ZRgGIAEoARIcChRzeW5jX2R1cmF0aW9uX3A1MF9tcxgHIAEoAxIcChRzeW5jX2R1cmF0aW9uX3A5NV9tcxgIIAEoAxIcChRleGNoYW5nZV9jYWxsX2Vycm9ycxgJIAEoAxIcChRyYXRlX2xpbWl0X2luY2lkZW50cxgKIAEoAxIcChRyYXRlX2xpbWl0ZWRfYW5zd2VycxgLIAEoAxIYChByYXRlX2xpbWl0X3dhaXRzGAwgASgDMu0CCgxBZG1pblNlcnZpY2UScAoXTGlzdEFsbEV4Y2hhbmdlQWNjb3VudHMSKS53YWxsZXQudjEuTGlzdEFsbEV4Y2hhbmdlQWNjb3VudHNSZXF1ZXN0Gioud2FsbGV0LnYxLkxpc3RBbGxFeGNoYW5nZUFjY291bnRzUmVzcG9uc2USUgoNR2V0U3luY1N0YXR1cxIfLndhbGxldC52MS5HZXRTeW5jU3RhdHVzUmVxdWVzdBogLndhbGxldC52MS5HZXRTeW5jU3RhdHVzUmVzcG9uc2USRgoJRm9yY2VTeW5jEhsud2FsbGV0LnYxLkZvcmNlU3luY1JlcXVlc3QaHC53YWxsZXQudjEuRm9yY2VTeW5jUmVzcG9uc2USTwoMR2V0QW5hbHl0aWNzEh4ud2FsbGV0LnYxLkdldEFuYWx5dGljc1JlcXVlc3QaHy53YWxsZXQudjEuR2V0QW5hbHl0aWNzUmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_timestamp, file_wallet_v1_exchange_account, file_wallet_v1_sync]);
 
 /**
  * Request of ListAllExchangeAccounts.
@@ -179,7 +179,8 @@ export type ExchangeSyncStatus = Message<"wallet.v1.ExchangeSyncStatus"> & {
   lastSyncTime?: Timestamp | undefined;
 
   /**
-   * The least recent last sync among active accounts: how stale the stalest is.
+   * The least recent last sync among active accounts that have synced: how
+   * stale the stalest is (accounts never synced are counted as PENDING).
    *
    * @generated from field: google.protobuf.Timestamp oldest_sync_time = 4;
    */
@@ -331,6 +332,14 @@ export type QueuedSync = Message<"wallet.v1.QueuedSync"> & {
    * @generated from field: string job_id = 2;
    */
   jobId: string;
+
+  /**
+   * A job for this account was already waiting on the queue: this is that
+   * job (a FULL request upgrades a waiting INCREMENTAL one), none was added.
+   *
+   * @generated from field: bool already_queued = 3;
+   */
+  alreadyQueued: boolean;
 };
 
 /**
@@ -373,6 +382,13 @@ export type GetAnalyticsResponse = Message<"wallet.v1.GetAnalyticsResponse"> & {
    * @generated from field: repeated wallet.v1.ExchangeAnalytics exchanges = 1;
    */
   exchanges: ExchangeAnalytics[];
+
+  /**
+   * The start of the period the sync figures cover.
+   *
+   * @generated from field: google.protobuf.Timestamp start_time = 2;
+   */
+  startTime?: Timestamp | undefined;
 };
 
 /**
@@ -417,14 +433,14 @@ export type ExchangeAnalytics = Message<"wallet.v1.ExchangeAnalytics"> & {
   addresses: number;
 
   /**
-   * Sync runs since start_time.
+   * Finished sync runs (any replica) started since start_time.
    *
    * @generated from field: int32 sync_runs = 5;
    */
   syncRuns: number;
 
   /**
-   * Share of those runs that SUCCEEDED, 0 to 1.
+   * Share of those runs that SUCCEEDED, 0 to 1; 0 when there were none.
    *
    * @generated from field: double sync_success_rate = 6;
    */
@@ -445,18 +461,36 @@ export type ExchangeAnalytics = Message<"wallet.v1.ExchangeAnalytics"> & {
   syncDurationP95Ms: bigint;
 
   /**
-   * Exchange calls that failed, since this replica started.
+   * Exchange operations that failed, counted by THIS replica since it
+   * started (its Prometheus counters; start_time does not apply). Sum the
+   * replicas' /metrics for the fleet.
    *
    * @generated from field: int64 exchange_call_errors = 9;
    */
   exchangeCallErrors: bigint;
 
   /**
-   * Exchange rate-limit answers and waits, since this replica started.
+   * rate_limited_answers + rate_limit_waits: THIS replica, since it started.
    *
    * @generated from field: int64 rate_limit_incidents = 10;
    */
   rateLimitIncidents: bigint;
+
+  /**
+   * Answers of the exchange refusing a request for its rate limit (429, 418,
+   * Retry-After): THIS replica, since it started.
+   *
+   * @generated from field: int64 rate_limited_answers = 11;
+   */
+  rateLimitedAnswers: bigint;
+
+  /**
+   * Requests that had to wait for our own rate limiter before going out:
+   * THIS replica, since it started.
+   *
+   * @generated from field: int64 rate_limit_waits = 12;
+   */
+  rateLimitWaits: bigint;
 };
 
 /**
