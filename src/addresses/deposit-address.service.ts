@@ -1,6 +1,7 @@
-import { type EntityManager, UniqueConstraintViolationException } from "@mikro-orm/core";
+import type { EntityManager } from "@mikro-orm/core";
 import type { EntityManager as SqlEntityManager } from "@mikro-orm/postgresql";
 import type { AccountExchange } from "../accounts/account-exchange.js";
+import { isUniqueViolation } from "../db/database-errors.js";
 import { DomainError, NotFoundError } from "../errors.js";
 import type { ExchangeAddress } from "../exchange/exchange-client.js";
 import type { Actor } from "../identity/caller.js";
@@ -78,7 +79,7 @@ export class DepositAddressService {
       });
     } catch (err) {
       // A retry with the same request_id raced us and won: answer what it stored.
-      if (err instanceof UniqueConstraintViolationException && input.requestId) {
+      if (isUniqueViolation(err) && input.requestId) {
         const winner = await this.repo().findByRequestId(actor.userId, input.requestId);
         if (winner) return { address: replay(winner, input, currency), createdOnExchange: false };
       }

@@ -1,4 +1,4 @@
-import { ConnectionException } from "@mikro-orm/core";
+import { ConnectionException, UniqueConstraintViolationException } from "@mikro-orm/core";
 import { DomainError } from "../errors.js";
 
 /** PostgreSQL and socket error codes that mean "the database is not reachable right now". */
@@ -28,4 +28,9 @@ export function databaseErrorOf(err: unknown): DomainError | undefined {
     return new DatabaseUnavailableError();
   }
   return undefined;
+}
+
+/** A unique index refused a row: from an ORM flush, or from plain SQL (which the ORM does not translate). */
+export function isUniqueViolation(err: unknown): boolean {
+  return err instanceof UniqueConstraintViolationException || (err as { code?: unknown } | undefined)?.code === "23505";
 }

@@ -1,5 +1,4 @@
 import type { EntityManager } from "@mikro-orm/core";
-import { UniqueConstraintViolationException } from "@mikro-orm/core";
 import type { EntityManager as SqlEntityManager } from "@mikro-orm/postgresql";
 import type { AccountExchange } from "../accounts/account-exchange.js";
 import type { ExchangeAccount } from "../accounts/exchange-account.entity.js";
@@ -10,6 +9,7 @@ import { assertTagged, type Route } from "../addresses/address-route.js";
 import { DepositAddressSchema } from "../addresses/deposit-address.entity.js";
 import { DepositAddressRepository } from "../addresses/deposit-address.repository.js";
 import type { AddressView } from "../addresses/deposit-address.view.js";
+import { isUniqueViolation } from "../db/database-errors.js";
 import { DomainError } from "../errors.js";
 import type { CurrencyInfo, ExchangeAddress, ExchangeClient, NetworkInfo } from "../exchange/exchange-client.js";
 import type { Actor } from "../identity/caller.js";
@@ -65,7 +65,7 @@ const MAX_FAILURE_DETAILS = 500;
  * Syncs an account's deposit addresses with its exchange: plans the
  * currency/network pairs, reads them concurrently (the exchange layer's rate
  * limiter sets the pace, so a sync takes what the limit allows), stores each
- * answer in its own transaction (a failure later loses nothing already
+ * answer in a statement of its own (a failure later loses nothing already
  * written), streams progress, and logs the run. One sync per account at a
  * time, across replicas (SyncLocks).
  */
@@ -321,7 +321,7 @@ export class AddressSyncService {
       return { currency: route.currency.code, network: route.network.network, outcome, address };
     } catch (err) {
       // A CreateDepositAddress stored the same route meanwhile: record against it.
-      if (err instanceof UniqueConstraintViolationException && !retried) return this.store(actor, account, route, fetched, true);
+      if (isUniqueViolation(err) && !retried) return this.store(actor, account, route, fetched, true);
       throw err;
     }
   }

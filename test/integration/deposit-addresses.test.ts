@@ -96,6 +96,13 @@ describe('CreateDepositAddress', () => {
     const rows = await withPgClient(h.svc.database.url, (pg) => pg.query('select count(*)::int as n from exchange_deposit_addresses where user_id = $1', [userId]));
     expect(rows.rows[0]!.n).toBe(1);
     expect(await connectError(client.createDepositAddress({ exchangeAccountId: accountId, currency: 'XRP', requestId }))).toMatchObject({ code: 'ALREADY_EXISTS', reason: 'REQUEST_ID_REUSED' });
+    // Two different addresses racing with one request_id: one is stored, the other told why not.
+    const racingId = randomUUID();
+    h.sim.exchange('bybit').setLatency(100); // both pass the request_id check before either stores
+    const race = await Promise.allSettled(['BTC', 'ETH'].map((currency) => client.createDepositAddress({ exchangeAccountId: accountId, currency, requestId: racingId })));
+    expect(race.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    const loser = race.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+    expect(await connectError(Promise.reject(loser.reason))).toMatchObject({ code: 'ALREADY_EXISTS', reason: 'REQUEST_ID_REUSED' });
   });
 
   it('names every bad field, and refuses an inactive account', async () => {

@@ -148,4 +148,17 @@ describe('SyncDepositAddresses', () => {
       if (exchange !== 'coinbase') expect(run.addressesAdded).toBeGreaterThanOrEqual(4);
     }
   });
+
+  it('answers another user\'s account like a missing one, on SyncDepositAddresses and ListSyncRuns', async () => {
+    const owner = await h.connect('okx');
+    await sync(owner);
+    const other = await h.connect('okx');
+    const missing = '00000000-0000-4000-8000-000000000000';
+    for (const target of [owner.accountId, missing]) {
+      const syncErr = await connectError(other.client.syncDepositAddresses({ exchangeAccountId: target })[Symbol.asyncIterator]().next());
+      const runsErr = await connectError(other.client.listSyncRuns({ exchangeAccountId: target }));
+      expect([syncErr.code, syncErr.reason, runsErr.code, runsErr.reason]).toEqual(['NOT_FOUND', 'EXCHANGE_ACCOUNT_NOT_FOUND', 'NOT_FOUND', 'EXCHANGE_ACCOUNT_NOT_FOUND']);
+    }
+    expect((await owner.client.listSyncRuns({ exchangeAccountId: owner.accountId })).syncRuns).toHaveLength(1);
+  });
 });
