@@ -1,4 +1,5 @@
 import type { EntityManager, FilterQuery } from "@mikro-orm/core";
+import { dateOrNull } from "../db/row-values.js";
 import type { PageRequest } from "../pagination.js";
 import type { SyncState } from "../sync/sync-state.js";
 import { type ExchangeAccount, ExchangeAccountSchema } from "./exchange-account.entity.js";
@@ -51,9 +52,8 @@ export class ExchangeAccountRepository {
   }
 }
 
-/** A raw exchange_accounts row (timestamps come as strings from the driver) as the account type. */
+/** A raw exchange_accounts row as the account type. */
 function accountOfRow(row: Record<string, unknown>): ExchangeAccount {
-  const date = (v: unknown) => (v === null || v === undefined ? null : new Date(v as string));
   return {
     id: row.id as string,
     userId: row.user_id as string,
@@ -66,14 +66,14 @@ function accountOfRow(row: Record<string, unknown>): ExchangeAccount {
     apiKeyHint: row.api_key_hint as string,
     sandboxMode: row.sandbox_mode as boolean,
     isActive: row.is_active as boolean,
-    lastSyncAt: date(row.last_sync_at),
+    lastSyncAt: dateOrNull(row.last_sync_at),
     syncStatus: row.sync_status as SyncState,
     errorMessage: (row.error_message as string | null) ?? null,
     metadata: (row.metadata ?? {}) as Record<string, string>,
     permissions: (row.permissions as ExchangeAccount["permissions"]) ?? null,
     requestId: (row.request_id as string | null) ?? null,
-    createdAt: date(row.created_at)!,
-    updatedAt: date(row.updated_at)!,
-    deletedAt: date(row.deleted_at),
+    createdAt: dateOrNull(row.created_at)!,
+    updatedAt: dateOrNull(row.updated_at)!,
+    deletedAt: dateOrNull(row.deleted_at),
   };
 }

@@ -1,5 +1,6 @@
 import type { EntityManager } from "@mikro-orm/core";
 import type { EntityManager as SqlEntityManager } from "@mikro-orm/postgresql";
+import { dateOrNull } from "../db/row-values.js";
 import type { PageRequest } from "../pagination.js";
 import type { Actor } from "../identity/caller.js";
 import { AddressEventSchema } from "./address-event.entity.js";
@@ -68,6 +69,6 @@ export async function listAddressEvents(em: SqlEntityManager, addressId: string,
     newValues: r.new_values as Record<string, unknown> | null,
     ipAddress: r.ip_address as string | null,
     userAgent: r.user_agent as string | null,
-    createdAt: new Date(r.created_at as string),
+    createdAt: dateOrNull(r.created_at)!,
   }));
 }

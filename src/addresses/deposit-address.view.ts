@@ -1,3 +1,4 @@
+import { dateOrNull } from "../db/row-values.js";
 import type { DepositAddress } from "./deposit-address.entity.js";
 
 /**
@@ -59,16 +60,12 @@ export function viewOfRow(row: Record<string, unknown>): AddressView {
     lastVerifiedAt: dateOrNull(row.last_verified_at),
     userMetadata: (row.user_metadata ?? {}) as Record<string, string>,
     exchangeMetadata: row.exchange_metadata as Record<string, unknown> | undefined,
-    createdAt: new Date(row.created_at as string),
-    updatedAt: new Date(row.updated_at as string),
+    createdAt: dateOrNull(row.created_at)!,
+    updatedAt: dateOrNull(row.updated_at)!,
     deletedAt: dateOrNull(row.deleted_at),
   };
 }
 
-/** The ORM's driver hands raw timestamps over as strings (to keep their precision). */
-export function dateOrNull(value: unknown): Date | null {
-  return value === null || value === undefined ? null : new Date(value as string);
-}
 
 /** An entity, just written, as a view. */
 export function viewOfEntity(a: DepositAddress, detail: AddressDetail): AddressView {

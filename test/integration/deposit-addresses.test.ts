@@ -165,8 +165,8 @@ describe('Refresh, Update, Delete, activity', () => {
     expect((await client.listDepositAddresses({})).depositAddresses).toHaveLength(0);
     expect((await client.listDepositAddresses({ showDeleted: true })).depositAddresses.map((a) => a.id)).toEqual([id]);
     expect((await client.listAddressActivity({ depositAddressId: id })).events.map((e) => e.action)).toEqual([AddressEventAction.DELETED, AddressEventAction.CREATED]);
-    for (const call of [client.deleteDepositAddress({ id }), client.refreshDepositAddress({ id }), client.updateDepositAddress({ depositAddress: { id, label: 'x' }, updateMask: mask('label') })]) {
-      expect((await connectError(call)).code).toBe('NOT_FOUND');
+    for (const call of [() => client.deleteDepositAddress({ id }), () => client.refreshDepositAddress({ id }), () => client.updateDepositAddress({ depositAddress: { id, label: 'x' }, updateMask: mask('label') })]) {
+      expect((await connectError(call())).code).toBe('NOT_FOUND');
     }
     // The route is free again: a new create stores a new row.
     const again = await client.createDepositAddress({ exchangeAccountId: accountId, currency: 'BTC' });

@@ -1,47 +1,26 @@
-import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { SyncStatus } from '../../gen/wallet/v1/sync_pb.js';
 import { WalletService } from '../../gen/wallet/v1/wallet_service_pb.js';
 import { connectClient } from '../support/clients.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { freePort } from '../support/free-port.js';
 import { useLogCapture } from '../support/log-capture.js';
 import { withPgClient } from '../support/pg.js';
-import { cleanEnv, issueToken, ServiceProcess, stopAllServices } from '../support/service-process.js';
-import { generateCurrencies, makeCredentials, type Simulator, startSimulator } from '../simulator/index.js';
+import { issueToken, ServiceProcess } from '../support/service-process.js';
+import { useSimulatedProcess } from '../support/simulated-process.js';
+import { generateCurrencies, makeCredentials } from '../simulator/index.js';
 
 // kill -9 of the service mid-sync: after a restart no run is RUNNING, and a re-sync converges
 // with no duplicate address.
 
 const logs = useLogCapture();
-let sim: Simulator;
-let db: TestDatabase;
-
-beforeAll(async () => {
-  sim = await startSimulator({ portBase: 0, exchanges: ['okx'] });
-  db = await createTestDatabase();
-});
-afterAll(async () => {
-  await stopAllServices();
-  await sim?.close();
-  await db?.drop();
-});
+const h = useSimulatedProcess(logs, ['okx']);
 
 it('leaves no run RUNNING after a kill -9 mid-sync and a restart, and a re-sync converges without duplicates', async () => {
-  const env = cleanEnv({
-    WALLET_PORT: String(await freePort()),
-    DATABASE_URL: db.url,
-    WALLET_DATA_DIR: `/tmp/wallet-crash-${randomBytes(4).toString('hex')}`,
-    WALLET_JWT_SECRET: randomBytes(32).toString('base64url'),
-    WALLET_EXCHANGE_URL_OVERRIDES: JSON.stringify(sim.urlOverrides()),
-    WALLET_EXCHANGE_RATE_LIMITS: JSON.stringify({ okx: { perAccount: { requests: 50, intervalMs: 1000 } } }),
-  });
-  logs.registerSecret(env.WALLET_JWT_SECRET!);
+  const env = await h.env({ WALLET_EXCHANGE_RATE_LIMITS: JSON.stringify({ okx: { perAccount: { requests: 50, intervalMs: 1000 } } }) });
   const creds = makeCredentials('okx', 'crash');
   logs.registerSecret(creds.apiKey, creds.secret, creds.passphrase!);
   const currencies = generateCurrencies(60, 'crash');
-  sim.exchange('okx').addAccount({ ...creds, currencies });
-  sim.exchange('okx').setLatency(200);
+  h.sim.exchange('okx').addAccount({ ...creds, currencies });
+  h.sim.exchange('okx').setLatency(200);
 
   let service = new ServiceProcess(env, logs);
   const port = await service.listening();
@@ -61,7 +40,7 @@ it('leaves no run RUNNING after a kill -9 mid-sync and a restart, and a re-sync 
     })(),
   ).rejects.toThrow();
   await service.exited;
-  const before = await withPgClient(db.url, async (pg) => ({
+  const before = await withPgClient(h.db.url, async (pg) => ({
     running: (await pg.query("select count(*)::int as n from address_sync_log where status = 'running'")).rows[0]!.n,
     written: (await pg.query('select count(*)::int as n from exchange_deposit_addresses where exchange_account_id = $1', [accountId])).rows[0]!.n,
   }));
@@ -70,19 +49,19 @@ it('leaves no run RUNNING after a kill -9 mid-sync and a restart, and a re-sync 
 
   service = new ServiceProcess(env, logs);
   const port2 = await service.listening();
-  const after = await withPgClient(db.url, (pg) => pg.query('select status, error_details from address_sync_log where exchange_account_id = $1', [accountId]));
+  const after = await withPgClient(h.db.url, (pg) => pg.query('select status, error_details from address_sync_log where exchange_account_id = $1', [accountId]));
   expect(after.rows.map((r) => r.status)).toEqual(['failed']);
   expect(JSON.stringify(after.rows[0]!.error_details)).toContain('SYNC_INTERRUPTED');
   const client2 = connectClient(WalletService, `http://127.0.0.1:${port2}`, token);
   expect((await client2.getExchangeAccount({ id: accountId })).exchangeAccount!.syncStatus).toBe(SyncStatus.FAILED);
 
-  sim.exchange('okx').setLatency(0);
+  h.sim.exchange('okx').setLatency(0);
   let run;
   for await (const m of client2.syncDepositAddresses({ exchangeAccountId: accountId })) if (m.event.case === 'completed') run = m.event.value.syncRun!;
   expect(run!.status).toBe(SyncStatus.SUCCEEDED);
   // Addresses on networks open for deposits: what a full sync stores.
   const provisioned = currencies.flatMap((c) => c.networks).filter((n) => n.address && n.depositEnabled !== false).length;
-  const rows = await withPgClient(db.url, (pg) =>
+  const rows = await withPgClient(h.db.url, (pg) =>
     pg.query('select currency, network, count(*)::int as n from exchange_deposit_addresses where exchange_account_id = $1 and deleted_at is null group by 1, 2', [accountId]),
   );
   expect(rows.rows.every((r) => r.n === 1)).toBe(true);

@@ -1,13 +1,12 @@
-import { randomBytes, randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { randomUUID } from 'node:crypto';
+import { expect, it } from 'vitest';
 import { SyncStatus } from '../../gen/wallet/v1/sync_pb.js';
 import { WalletService } from '../../gen/wallet/v1/wallet_service_pb.js';
 import { connectClient } from '../support/clients.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { freePort } from '../support/free-port.js';
 import { useLogCapture } from '../support/log-capture.js';
-import { cleanEnv, issueToken, ServiceProcess, stopAllServices } from '../support/service-process.js';
-import { generateCurrencies, makeCredentials, type Simulator, startSimulator } from '../simulator/index.js';
+import { issueToken, ServiceProcess } from '../support/service-process.js';
+import { useSimulatedProcess } from '../support/simulated-process.js';
+import { generateCurrencies, makeCredentials } from '../simulator/index.js';
 
 // A full sync takes the time the exchange's rate limit allows, not latency x count. The service
 // runs as its own process, as in production, so the simulator (the exchange) does not share its CPU.
@@ -16,32 +15,13 @@ const logs = useLogCapture();
 /** The exchange's limit, and ours: 40 requests per second per key. */
 const LIMIT = { requests: 40, intervalMs: 1000 };
 const LATENCY_MS = 50;
-let sim: Simulator;
-let db: TestDatabase;
-
-beforeAll(async () => {
-  sim = await startSimulator({ portBase: 0, exchanges: ['bybit'] });
-  db = await createTestDatabase();
-});
-afterAll(async () => {
-  await stopAllServices();
-  await sim?.close();
-  await db?.drop();
-});
+const h = useSimulatedProcess(logs, ['bybit']);
 
 it('syncs 200 currencies at 50 ms latency within 1.15x of the time the rate limit allows, without one violation', async () => {
-  const env = cleanEnv({
-    WALLET_PORT: String(await freePort()),
-    DATABASE_URL: db.url,
-    WALLET_DATA_DIR: `/tmp/wallet-bound-${randomBytes(4).toString('hex')}`,
-    WALLET_JWT_SECRET: randomBytes(32).toString('base64url'),
-    WALLET_EXCHANGE_URL_OVERRIDES: JSON.stringify(sim.urlOverrides()),
-    WALLET_EXCHANGE_RATE_LIMITS: JSON.stringify({ bybit: { perAccount: LIMIT, perUser: LIMIT } }),
-  });
-  logs.registerSecret(env.WALLET_JWT_SECRET!);
+  const env = await h.env({ WALLET_EXCHANGE_RATE_LIMITS: JSON.stringify({ bybit: { perAccount: LIMIT, perUser: LIMIT } }) });
   const creds = makeCredentials('bybit', 'bound');
   logs.registerSecret(creds.apiKey, creds.secret);
-  const ex = sim.exchange('bybit');
+  const ex = h.sim.exchange('bybit');
   ex.addAccount({ ...creds, currencies: generateCurrencies(200, 'bound') });
   const service = new ServiceProcess(env, logs);
   const port = await service.listening();
