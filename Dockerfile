@@ -24,5 +24,6 @@ COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 USER node
 EXPOSE 50051
-# main.ts owns SIGTERM (drain, then exit 0); run node directly, not through npm.
-CMD ["node", "dist/src/main.js"]
+# main.ts owns SIGTERM (drain, then exit 0); run node directly, not through npm. A larger young
+# generation, as `npm start` has: fewer scavenges of the short-lived objects every call makes.
+CMD ["node", "--max-semi-space-size=64", "dist/src/main.js"]

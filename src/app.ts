@@ -22,6 +22,7 @@ import { contextValuesOf } from "./rpc/context.js";
 import { Metrics } from "./rpc/metrics.js";
 import { routes } from "./rpc/routes.js";
 import { WalletServer } from "./rpc/server.js";
+import { useNodeTextEncoding } from "./rpc/text-encoding.js";
 
 /** The dependencies the service is built from; main and the tests make them. */
 export interface AppDeps {
@@ -52,6 +53,7 @@ export interface App {
  * no signals, no process state: main and the tests each do their own.
  */
 export async function createApp(deps: AppDeps): Promise<App> {
+  useNodeTextEncoding();
   const { orm, cipher, logger } = deps;
   const catalogue = await ExchangeCatalogue.load(orm.em.fork());
   const accounts = new ExchangeAccountService(orm.em, cipher, catalogue, logger);

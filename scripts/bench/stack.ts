@@ -18,6 +18,8 @@ export interface Stack {
   readonly port: number;
   readonly baseUrl: string;
   readonly databaseUrl: string;
+  /** The service process's pid (CPU accounting). */
+  readonly pid: number;
   token(userId?: string): Promise<string>;
   stop(): Promise<void>;
 }
@@ -30,15 +32,19 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-/** Builds and starts the service with `env` added to its configuration. */
-export async function startStack(env: Record<string, string> = {}): Promise<Stack> {
+/**
+ * Builds and starts the service with `env` added to its configuration;
+ * `nodeArgs` go to its node (`--cpu-prof`, say).
+ */
+export async function startStack(env: Record<string, string> = {}, nodeArgs: readonly string[] = []): Promise<Stack> {
   execFileSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'inherit' });
   const dir = await mkdtemp(join(tmpdir(), 'wallet-bench-'));
   await chmod(dir, 0o755); // PostgreSQL runs as its own user when we are root
   const pg = await startEmbeddedPostgres({ dir: join(dir, 'pg'), ephemeral: true });
   const port = await freePort();
   const secret = randomBytes(32).toString('base64url');
-  const child: ChildProcess = spawn(process.execPath, ['dist/src/main.js'], {
+  // The node flags of `npm start`, then the caller's.
+  const child: ChildProcess = spawn(process.execPath, ['--max-semi-space-size=64', ...nodeArgs, 'dist/src/main.js'], {
     cwd: root,
     env: { PATH: process.env.PATH, WALLET_PORT: String(port), DATABASE_URL: pg.url, WALLET_DATA_DIR: join(dir, 'data'), WALLET_JWT_SECRET: secret, LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -61,6 +67,7 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
   createInterface({ input: child.stdout! }).on('line', (line) => process.stderr.write(`service: ${line}\n`));
   return {
     port,
+    pid: child.pid!,
     baseUrl: `http://127.0.0.1:${port}`,
     databaseUrl: pg.url,
     token: (userId = randomUUID()) =>

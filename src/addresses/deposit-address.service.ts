@@ -42,10 +42,15 @@ export interface RefreshResult {
  * audit trail, read back fast. Every read is scoped to the caller.
  */
 export class DepositAddressService {
+  /** Plain-SQL reads need no unit of work: Get and List skip the per-call ORM context. */
+  private readonly reader: DepositAddressRepository;
+
   constructor(
     private readonly em: EntityManager,
     private readonly access: AccountExchange,
-  ) {}
+  ) {
+    this.reader = new DepositAddressRepository(em as SqlEntityManager);
+  }
 
   /** Fetches (or creates) the address of a route and stores it; idempotent on request_id. */
   async create(actor: Actor, input: NewDepositAddress, field = ""): Promise<{ address: AddressView; createdOnExchange: boolean }> {
@@ -88,13 +93,13 @@ export class DepositAddressService {
   }
 
   async get(userId: string, id: string, detail: AddressDetail): Promise<AddressView> {
-    const view = await this.repo().view(userId, id, detail);
+    const view = await this.reader.view(userId, id, detail);
     if (!view) throw new NotFoundError("deposit address", id);
     return view;
   }
 
   async list(filters: AddressFilters, page: PageRequest, detail: AddressDetail, scope: string): Promise<Page<AddressView>> {
-    return pageOf(await this.repo().list(filters, page, detail), page, scope);
+    return pageOf(await this.reader.list(filters, page, detail), page, scope);
   }
 
   async update(actor: Actor, id: string, changes: DepositAddressChanges): Promise<AddressView> {

@@ -1,7 +1,7 @@
 import { accessSync, constants } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-/** Paths of the external programs the integration tests run; see scripts/install-test-tools.mjs. */
+/** Paths of the external programs the integration tests run; `node scripts/install-tools.mjs test` installs them. */
 export interface TestTools {
   bao: string;
   grpcurl: string;
@@ -18,7 +18,7 @@ export function requireTools(): TestTools {
   const missing = Object.values(tools).filter((path) => !isExecutable(path));
   if (missing.length > 0) {
     throw new Error(
-      `Test tools missing: ${missing.join(', ')}. Run \`node scripts/install-test-tools.mjs\` ` +
+      `Test tools missing: ${missing.join(', ')}. Run \`node scripts/install-tools.mjs test\` ` +
         '(`npm test` runs it first), then run the tests again.',
     );
   }
