@@ -4,12 +4,9 @@
 //     against PRODUCT.md's bar "exchange latency + < 20 ms";
 //  2. how close one account's concurrent calls get to a simulator rate limit
 //     equal to ours (the catalogue's) without exceeding it.
-import { createClient } from '@connectrpc/connect';
-import { createConnectTransport } from '@connectrpc/connect-node';
-import { WalletService } from '../../gen/wallet/v1/wallet_service_pb.js';
 import { perMinute } from '../../src/exchange/rate-limiter.js';
 import { EXCHANGE_IDS, makeCredentials, startSimulator } from '../../test/simulator/index.js';
-import { percentile, row, startStack } from './stack.js';
+import { connectAccount, halfPaceGap, percentile, row, startStack } from './stack.js';
 
 const LATENCY_MS = 50;
 const CALLS = Number(process.env.BENCH_CALLS ?? 200);
@@ -26,23 +23,13 @@ try {
     const creds = makeCredentials(exchange, `bench-${exchange}`);
     const ex = sim.exchange(exchange);
     ex.addAccount({ ...creds });
-    const token = await stack.token();
-    const client = createClient(
-      WalletService,
-      createConnectTransport({ baseUrl: stack.baseUrl, httpVersion: '2', interceptors: [(next) => (req) => (req.header.set('authorization', `Bearer ${token}`), next(req))] }),
-    );
-    const { exchangeAccount } = await client.createExchangeAccount({
-      exchangeId: exchange,
-      accountName: 'bench',
-      credentials: { apiKey: creds.apiKey, apiSecret: creds.secret, passphrase: creds.passphrase ?? '' },
-    });
-    const id = exchangeAccount!.id;
+    const { client, accountId: id } = await connectAccount(stack, exchange, creds);
     const limit = perMinute(BUDGETS[exchange]!);
     // Overhead: sequential calls at half the limit's pace, so no call waits for its turn.
     await client.testExchangeConnection({ id }); // markets and client warm
     ex.setLatency(LATENCY_MS);
     const overheads: number[] = [];
-    const gap = (2 * (limit.intervalMs + Math.max(50, limit.intervalMs * 0.05))) / limit.requests;
+    const gap = halfPaceGap(limit, LATENCY_MS);
     const calls = Math.min(CALLS, Math.max(5, Math.floor(30_000 / gap)));
     await new Promise((r) => setTimeout(r, gap));
     for (let i = 0; i < calls; i++) {

@@ -9,7 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { type Client, createClient } from '@connectrpc/connect';
+import { createConnectTransport } from '@connectrpc/connect-node';
 import { SignJWT } from 'jose';
+import { WalletService } from '../../gen/wallet/v1/wallet_service_pb.js';
 import { startEmbeddedPostgres } from '../../src/db/embedded-postgres.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -90,4 +93,28 @@ export function percentile(sorted: readonly number[], p: number): number {
 /** A fixed-width table row. */
 export function row(cells: readonly (string | number)[], widths: readonly number[]): string {
   return cells.map((c, i) => String(c).padEnd(widths[i] ?? 10)).join(' ');
+}
+
+/** A new user's Connect client (h2c) and an exchange account of theirs with these (simulator) credentials. */
+export async function connectAccount(
+  stack: Stack,
+  exchangeId: string,
+  creds: { apiKey: string; secret: string; passphrase?: string },
+): Promise<{ client: Client<typeof WalletService>; accountId: string }> {
+  const token = await stack.token();
+  const client = createClient(
+    WalletService,
+    createConnectTransport({ baseUrl: stack.baseUrl, httpVersion: '2', interceptors: [(next) => (req) => (req.header.set('authorization', `Bearer ${token}`), next(req))] }),
+  );
+  const { exchangeAccount } = await client.createExchangeAccount({
+    exchangeId,
+    accountName: 'bench',
+    credentials: { apiKey: creds.apiKey, apiSecret: creds.secret, passphrase: creds.passphrase ?? '' },
+  });
+  return { client, accountId: exchangeAccount!.id };
+}
+
+/** The pause between sequential calls that keeps them at half a limit's pace, so none waits for its turn. */
+export function halfPaceGap(limit: { requests: number; intervalMs: number }, latencyMs: number): number {
+  return (2 * limit.intervalMs) / limit.requests + latencyMs;
 }

@@ -5,13 +5,10 @@
 //     that limit allows (bar: within 1.15x, zero violations);
 //  2. fetching one address (RefreshDepositAddress re-reads it from the
 //     exchange): latency seen by the client minus the simulator's (bar: p99 < 20 ms).
-import { createClient } from '@connectrpc/connect';
-import { createConnectTransport } from '@connectrpc/connect-node';
 import { SyncStatus } from '../../gen/wallet/v1/sync_pb.js';
-import { WalletService } from '../../gen/wallet/v1/wallet_service_pb.js';
 import { perMinute } from '../../src/exchange/rate-limiter.js';
 import { generateCurrencies, makeCredentials, startSimulator, type ExchangeId } from '../../test/simulator/index.js';
-import { percentile, row, startStack } from './stack.js';
+import { connectAccount, halfPaceGap, percentile, row, startStack } from './stack.js';
 
 const LATENCY_MS = 50;
 const CURRENCIES = 200;
@@ -35,17 +32,7 @@ try {
     const creds = makeCredentials(id, `bench-sync-${id}`);
     const ex = sim.exchange(id);
     ex.addAccount({ ...creds, currencies: generateCurrencies(CURRENCIES, `bench-${id}`) });
-    const token = await stack.token();
-    const client = createClient(
-      WalletService,
-      createConnectTransport({ baseUrl: stack.baseUrl, httpVersion: '2', interceptors: [(next) => (req) => (req.header.set('authorization', `Bearer ${token}`), next(req))] }),
-    );
-    const { exchangeAccount } = await client.createExchangeAccount({
-      exchangeId: id,
-      accountName: 'bench',
-      credentials: { apiKey: creds.apiKey, apiSecret: creds.secret, passphrase: creds.passphrase ?? '' },
-    });
-    const accountId = exchangeAccount!.id;
+    const { client, accountId } = await connectAccount(stack, id, creds);
     await client.listExchangeCurrencies({ exchangeId: id, exchangeAccountId: accountId }); // markets loaded, as for a scheduled sync
     await new Promise((r) => setTimeout(r, limit.intervalMs * 1.2));
 
@@ -74,7 +61,7 @@ try {
     // Fetch one address: sequential refreshes at half the limit's pace, so none waits for its turn.
     ex.setRateLimit(null);
     const addresses = (await client.listDepositAddresses({ exchangeAccountId: accountId, pageSize: 500 })).depositAddresses;
-    const gap = (2 * (limit.intervalMs + Math.max(50, limit.intervalMs * 0.05))) / limit.requests;
+    const gap = halfPaceGap(limit, LATENCY_MS);
     const calls = Math.min(FETCHES, Math.floor(30_000 / gap));
     const overheads: number[] = [];
     for (let i = 0; i < calls; i++) {
