@@ -17,6 +17,7 @@ import { SyncMetrics } from "./sync/sync-metrics.js";
 import type { TokenVerifier } from "./identity/token-verifier.js";
 import type { Logger } from "./logger.js";
 import { authInterceptor } from "./rpc/auth.interceptor.js";
+import { CallsInFlight } from "./rpc/calls-in-flight.js";
 import { callObserver } from "./rpc/call-observer.interceptor.js";
 import { contextValuesOf } from "./rpc/context.js";
 import { Metrics } from "./rpc/metrics.js";
@@ -98,9 +99,10 @@ export async function createApp(deps: AppDeps): Promise<App> {
     logger,
     { intervalMs: deps.healthIntervalMs ?? 2000, timeoutMs: 2000 },
   );
+  const calls = new CallsInFlight();
   const handler = connectNodeAdapter({
     routes: routes({ accounts, access, addresses, sync, catalogue, health, admin }),
-    interceptors: [callObserver(logger, metrics, databaseErrorOf), authInterceptor(deps.verifier)],
+    interceptors: [callObserver(logger, metrics, databaseErrorOf, calls), authInterceptor(deps.verifier)],
     contextValues: contextValuesOf,
     // gzip costs more CPU than it saves on an internal network; only large answers are worth it.
     compressMinBytes: 64 * 1024,
@@ -116,5 +118,5 @@ export async function createApp(deps: AppDeps): Promise<App> {
       res.end("not found\n");
     },
   });
-  return { server: new WalletServer(handler, logger), health, metrics, accounts, exchangeClients, sync, jobs };
+  return { server: new WalletServer(handler, logger, calls), health, metrics, accounts, exchangeClients, sync, jobs };
 }

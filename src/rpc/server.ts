@@ -2,6 +2,7 @@ import http from "node:http";
 import http2 from "node:http2";
 import net from "node:net";
 import type { Logger } from "../logger.js";
+import type { CallsInFlight } from "./calls-in-flight.js";
 
 type Handler = (req: http.IncomingMessage | http2.Http2ServerRequest, res: http.ServerResponse | http2.Http2ServerResponse) => void;
 
@@ -19,15 +20,21 @@ export class WalletServer {
   private readonly h2: http2.Http2Server;
   private readonly sockets = new Set<net.Socket>();
   private readonly sessions = new Set<http2.ServerHttp2Session>();
-  private inflight = 0;
+  /** Calls in flight, by their path. */
+  private readonly inflight = new Map<object, string>();
   private drained?: () => void;
 
-  constructor(handler: Handler, private readonly logger: Logger) {
+  /** `calls`: the RPC handlers running, which may outlive their responses. */
+  constructor(
+    handler: Handler,
+    private readonly logger: Logger,
+    private readonly calls?: CallsInFlight,
+  ) {
     const tracked: Handler = (req, res) => {
-      this.inflight++;
+      this.inflight.set(res, req.url ?? "");
       res.once("close", () => {
-        this.inflight--;
-        if (this.inflight === 0) this.drained?.();
+        this.inflight.delete(res);
+        if (this.inflight.size === 0) this.drained?.();
       });
       handler(req, res);
     };
@@ -54,15 +61,16 @@ export class WalletServer {
 
   /**
    * Stops accepting connections, lets calls in flight finish (HTTP/2 clients
-   * get a GOAWAY), then closes every connection; calls still running after
-   * `graceMs` are cut.
+   * get a GOAWAY) and their handlers return, then closes every connection;
+   * what still runs after `graceMs` is cut.
    */
   async close(graceMs: number): Promise<void> {
+    const deadline = Date.now() + graceMs;
     const closed = new Promise<void>((resolve) => this.tcp.close(() => resolve()));
     for (const session of this.sessions) session.close();
     this.h1.closeIdleConnections();
-    if (this.inflight > 0) {
-      this.logger.info({ inflight: this.inflight }, "draining calls in flight");
+    if (this.inflight.size > 0) {
+      this.logger.info({ inflight: this.inflight.size, calls: [...this.inflight.values()] }, "draining calls in flight");
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, graceMs);
         this.drained = () => {
@@ -70,6 +78,10 @@ export class WalletServer {
           resolve();
         };
       });
+    }
+    const returned = (await this.calls?.settled(Math.max(0, deadline - Date.now()))) ?? true;
+    if (this.inflight.size > 0 || !returned) {
+      this.logger.warn({ calls: [...this.inflight.values()], handlers: this.calls?.size }, "grace period over: cutting calls still in flight");
     }
     for (const socket of this.sockets) socket.destroy();
     await closed;

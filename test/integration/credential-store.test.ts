@@ -106,6 +106,35 @@ describe('Vault transit', () => {
   });
 });
 
+describe('shutdown with a handler still running', () => {
+  it('lets a call its client cancelled finish before the database closes', async () => {
+    const own = await startTestService(logs, { vault: { addr: vault.addr, token: vault.restrictedToken }, database: svc.database });
+    const userId = randomUUID();
+    const client = connectClient(WalletService, own.baseUrl, await own.token(userId));
+    const cancel = new AbortController();
+    const before = logs.entries().length;
+    let stopped: Promise<void> | undefined;
+    pauseVault(vault.pid);
+    try {
+      const call = client.createExchangeAccount({ exchangeId: 'okx', accountName: 'cancelled', credentials: credentials() }, { signal: cancel.signal });
+      await new Promise((r) => setTimeout(r, 300)); // the handler now waits for Vault's encrypt
+      cancel.abort();
+      await expect(call).rejects.toThrow(/cancel|abort/i);
+      stopped = own.stop(); // no response is open any more; the handler still runs
+      await new Promise((r) => setTimeout(r, 300));
+    } finally {
+      resumeVault(vault.pid);
+    }
+    await stopped;
+    const said = logs.entries().slice(before).map((entry) => [entry.msg, entry.rpc, entry.code]);
+    const created = said.findIndex(([, rpc]) => rpc === 'wallet.v1.WalletService/CreateExchangeAccount');
+    expect(said[created]).toEqual(['call', 'wallet.v1.WalletService/CreateExchangeAccount', 'OK']);
+    expect(created, JSON.stringify(said)).toBeLessThan(said.findIndex(([msg]) => msg === 'wallet service stopped'));
+    const rows = await withPgClient(own.database.url, (pg) => pg.query('select account_name from exchange_accounts where user_id = $1', [userId]));
+    expect(rows.rows).toEqual([{ account_name: 'cancelled' }]); // written whole, before the pool closed
+  });
+});
+
 describe('Vault set-up', () => {
   it('creates the transit key, derived, when the token may and it is missing', async () => {
     const fresh = await startTestService(logs, { vault: { addr: vault.addr, token: vault.rootToken }, env: { VAULT_TRANSIT_KEY: 'fresh-key' } });

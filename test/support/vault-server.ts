@@ -73,7 +73,10 @@ function spawnBao(baoPath: string, home: string, rootToken: string, port: number
   const args = ['server', '-dev', `-dev-root-token-id=${rootToken}`, `-dev-listen-address=127.0.0.1:${port}`];
   // A minimal environment: no BAO_*/VAULT_* of the developer's shell leaks into the server.
   const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home };
-  return spawn(baoPath, [...args, '-log-level=warn'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // A session of its own, so that nothing aimed at the test run's process group (job control
+  // sends SIGCONT to the stopped members of a group it finds orphaned) resumes it while a test
+  // holds it stopped with SIGSTOP.
+  return spawn(baoPath, [...args, '-log-level=warn'], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
 }
 
 /** Dev mode also binds the cluster port, listen port + 1. */
