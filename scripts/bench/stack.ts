@@ -14,6 +14,7 @@ import { createConnectTransport } from '@connectrpc/connect-node';
 import { SignJWT } from 'jose';
 import { WalletService } from '../../gen/wallet/v1/wallet_service_pb.js';
 import { startEmbeddedPostgres } from '../../src/db/embedded-postgres.js';
+import type { RequestLogEntry } from '../../test/simulator/types.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -117,4 +118,28 @@ export async function connectAccount(
 /** The pause between sequential calls that keeps them at half a limit's pace, so none waits for its turn. */
 export function halfPaceGap(limit: { requests: number; intervalMs: number }, latencyMs: number): number {
   return (2 * limit.intervalMs) / limit.requests + latencyMs;
+}
+
+/**
+ * Our own time per call, sorted (ms): `count` sequential calls, started `gap` ms apart at
+ * most, each timed by the client minus the time the simulator took to answer the exchange
+ * requests it made (the injected latency and the simulator's own work).
+ */
+export async function ownOverheads(
+  exchange: { readonly requests: readonly RequestLogEntry[] },
+  count: number,
+  gap: number,
+  call: () => Promise<void>,
+): Promise<number[]> {
+  const overheads: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const logged = exchange.requests.length;
+    const started = performance.now();
+    await call();
+    const took = performance.now() - started;
+    const answered = exchange.requests.slice(logged).reduce((sum, r) => sum + (r.tookMs ?? 0), 0);
+    overheads.push(took - answered);
+    if (took < gap) await new Promise((r) => setTimeout(r, gap - took));
+  }
+  return overheads.sort((a, b) => a - b);
 }

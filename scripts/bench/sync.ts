@@ -8,7 +8,7 @@
 import { SyncStatus } from '../../gen/wallet/v1/sync_pb.js';
 import { perMinute } from '../../src/exchange/rate-limiter.js';
 import { generateCurrencies, makeCredentials, startSimulator, type ExchangeId } from '../../test/simulator/index.js';
-import { connectAccount, halfPaceGap, percentile, row, startStack } from './stack.js';
+import { connectAccount, halfPaceGap, ownOverheads, percentile, row, startStack } from './stack.js';
 
 const LATENCY_MS = 50;
 const CURRENCIES = 200;
@@ -63,15 +63,10 @@ try {
     const addresses = (await client.listDepositAddresses({ exchangeAccountId: accountId, pageSize: 500 })).depositAddresses;
     const gap = halfPaceGap(limit, LATENCY_MS);
     const calls = Math.min(FETCHES, Math.floor(30_000 / gap));
-    const overheads: number[] = [];
-    for (let i = 0; i < calls; i++) {
-      const t = performance.now();
-      await client.refreshDepositAddress({ id: addresses[i % addresses.length]!.id });
-      const took = performance.now() - t;
-      overheads.push(took - LATENCY_MS);
-      if (took < gap) await new Promise((r) => setTimeout(r, gap - took));
-    }
-    overheads.sort((a, b) => a - b);
+    let i = 0;
+    const overheads = await ownOverheads(ex, calls, gap, async () => {
+      await client.refreshDepositAddress({ id: addresses[(i++) % addresses.length]!.id });
+    });
     fetchRows.push(row([id, calls, `${percentile(overheads, 50).toFixed(1)} ms`, `${percentile(overheads, 99).toFixed(1)} ms`, percentile(overheads, 99) < 20 ? 'met' : 'MISSED'], fetchWidths));
     process.stderr.write(`${fetchRows[fetchRows.length - 1]}\n`);
     ex.setLatency(0);
@@ -83,6 +78,6 @@ try {
 console.log(`\nFull sync of ${CURRENCIES} currencies at ${LATENCY_MS} ms simulator latency, simulator limit = ours (the catalogue's). Bound = the time that limit allows for the requests made + one latency.`);
 console.log(row(['exchange', 'limit', 'pairs', 'requests', 'took', 'bound', 'took/bound', 'violations'], syncWidths));
 for (const line of syncRows) console.log(line);
-console.log(`\nFetch one address (RefreshDepositAddress, Connect over h2c, sequential) minus the ${LATENCY_MS} ms simulator latency; bar: p99 < 20 ms.`);
+console.log(`\nFetch one address (RefreshDepositAddress, Connect over h2c, sequential) minus the time the simulator took to answer (its ${LATENCY_MS} ms latency and its own work); bar: p99 < 20 ms.`);
 console.log(row(['exchange', 'calls', 'overhead p50', 'p99', 'bar p99<20ms'], fetchWidths));
 for (const line of fetchRows) console.log(line);

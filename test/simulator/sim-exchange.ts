@@ -95,6 +95,7 @@ export class SimExchange {
   }
 
   private async handle(req: SimRequest): Promise<Outcome> {
+    const arrived = performance.now();
     const entry: RequestLogEntry = {
       time: req.now,
       method: req.method,
@@ -111,6 +112,7 @@ export class SimExchange {
     if (outcome === 'hold') return outcome;
     entry.status = outcome.status;
     if (this.latencyMs > 0) await sleep(this.latencyMs);
+    entry.tookMs = performance.now() - arrived;
     return outcome;
   }
 

@@ -97,4 +97,6 @@ export interface RequestLogEntry {
   status: number;
   fault?: FaultKind;
   rateLimited?: boolean;
+  /** Milliseconds from the request's arrival to its answer: the injected latency plus the simulator's own work. */
+  tookMs?: number;
 }
