@@ -13,8 +13,13 @@ const REDACT_PATHS = [
   "*.authorization", "*.credentials", "*.headers", "*.config",
 ];
 
-/** Builds the service's JSON logger; `destination` lets tests capture every line. */
-export function createLogger(level: string, destination?: DestinationStream): Logger {
+/**
+ * Builds the service's JSON logger; `destination` lets tests capture every line.
+ * Stdout is written synchronously, as Node writes it to pipes and files: pino's
+ * default asynchronous writer can still hold a chunk when the process exits, and
+ * its exit flush then drops it or writes later lines first.
+ */
+export function createLogger(level: string, destination: DestinationStream = pino.destination({ dest: 1, sync: true })): Logger {
   return pino(
     {
       level,
