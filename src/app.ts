@@ -17,7 +17,7 @@ import { SyncMetrics } from "./sync/sync-metrics.js";
 import type { TokenVerifier } from "./identity/token-verifier.js";
 import type { Logger } from "./logger.js";
 import { authInterceptor } from "./rpc/auth.interceptor.js";
-import { CallsInFlight } from "./rpc/calls-in-flight.js";
+import { InFlight } from "./rpc/in-flight.js";
 import { callObserver } from "./rpc/call-observer.interceptor.js";
 import { contextValuesOf } from "./rpc/context.js";
 import { Metrics } from "./rpc/metrics.js";
@@ -99,7 +99,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     logger,
     { intervalMs: deps.healthIntervalMs ?? 2000, timeoutMs: 2000 },
   );
-  const calls = new CallsInFlight();
+  const calls = new InFlight();
   const handler = connectNodeAdapter({
     routes: routes({ accounts, access, addresses, sync, catalogue, health, admin }),
     interceptors: [callObserver(logger, metrics, databaseErrorOf, calls), authInterceptor(deps.verifier)],

@@ -57,4 +57,3 @@ describe("logger", () => {
     expect(said.at(-1)?.msg).toBe("last");
   });
 });
-

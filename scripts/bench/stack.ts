@@ -129,13 +129,13 @@ export async function ownOverheads(
   exchange: { readonly requests: readonly RequestLogEntry[] },
   count: number,
   gap: number,
-  call: () => Promise<void>,
+  call: (i: number) => Promise<void>,
 ): Promise<number[]> {
   const overheads: number[] = [];
   for (let i = 0; i < count; i++) {
     const logged = exchange.requests.length;
     const started = performance.now();
-    await call();
+    await call(i);
     const took = performance.now() - started;
     const answered = exchange.requests.slice(logged).reduce((sum, r) => sum + (r.tookMs ?? 0), 0);
     overheads.push(took - answered);

@@ -63,9 +63,8 @@ try {
     const addresses = (await client.listDepositAddresses({ exchangeAccountId: accountId, pageSize: 500 })).depositAddresses;
     const gap = halfPaceGap(limit, LATENCY_MS);
     const calls = Math.min(FETCHES, Math.floor(30_000 / gap));
-    let i = 0;
-    const overheads = await ownOverheads(ex, calls, gap, async () => {
-      await client.refreshDepositAddress({ id: addresses[(i++) % addresses.length]!.id });
+    const overheads = await ownOverheads(ex, calls, gap, async (i) => {
+      await client.refreshDepositAddress({ id: addresses[i % addresses.length]!.id });
     });
     fetchRows.push(row([id, calls, `${percentile(overheads, 50).toFixed(1)} ms`, `${percentile(overheads, 99).toFixed(1)} ms`, percentile(overheads, 99) < 20 ? 'met' : 'MISSED'], fetchWidths));
     process.stderr.write(`${fetchRows[fetchRows.length - 1]}\n`);

@@ -4,7 +4,7 @@ import { DomainError } from "../errors.js";
 import type { Logger } from "../logger.js";
 import { codeName, connectErrorOf, internalError } from "./errors.js";
 import { callerKey, requestInfoKey } from "./context.js";
-import type { CallsInFlight } from "./calls-in-flight.js";
+import type { InFlight } from "./in-flight.js";
 import type { Metrics } from "./metrics.js";
 
 /** Turns an infrastructure error into the domain error it means, or undefined. */
@@ -19,13 +19,13 @@ const DEPENDENCY_FAULTS = new Set([Code.Unavailable, Code.ResourceExhausted, Cod
  * INTERNAL whose cause only the log keeps), and writes one log line and the
  * metrics of each call when it ends — for streams, when the stream ends.
  * `translate` recognises infrastructure failures (a database outage) as domain errors;
- * `calls` counts the calls running, from here until their log line.
+ * `calls` holds each call, by its method, from here until its log line.
  */
-export function callObserver(logger: Logger, metrics: Metrics, translate: ErrorTranslator = () => undefined, calls?: CallsInFlight): Interceptor {
+export function callObserver(logger: Logger, metrics: Metrics, translate: ErrorTranslator = () => undefined, calls?: InFlight): Interceptor {
   return (next) => async (req) => {
     const started = performance.now();
-    calls?.start();
     const method = `${req.service.typeName}/${req.method.name}`;
+    calls?.start(req, method);
     const finish = (thrown?: unknown): ConnectError | undefined => {
       let err = thrown === undefined || thrown instanceof DomainError ? thrown : (translate(thrown) ?? thrown);
       // The client went away (a write to its closed stream failed): that is its cancel, not our fault.
@@ -46,7 +46,7 @@ export function callObserver(logger: Logger, metrics: Metrics, translate: ErrorT
       if (clientError && SERVER_FAULTS.has(clientError.code)) logger.error({ ...line, err }, "call failed");
       else if (clientError && DEPENDENCY_FAULTS.has(clientError.code)) logger.warn({ ...line, err: err === thrown ? undefined : thrown }, "call failed");
       else logger.info(line, "call");
-      calls?.end();
+      calls?.end(req);
       return clientError;
     };
     try {

@@ -2,7 +2,7 @@ import http from "node:http";
 import http2 from "node:http2";
 import net from "node:net";
 import type { Logger } from "../logger.js";
-import type { CallsInFlight } from "./calls-in-flight.js";
+import { InFlight } from "./in-flight.js";
 
 type Handler = (req: http.IncomingMessage | http2.Http2ServerRequest, res: http.ServerResponse | http2.Http2ServerResponse) => void;
 
@@ -20,22 +20,18 @@ export class WalletServer {
   private readonly h2: http2.Http2Server;
   private readonly sockets = new Set<net.Socket>();
   private readonly sessions = new Set<http2.ServerHttp2Session>();
-  /** Calls in flight, by their path. */
-  private readonly inflight = new Map<object, string>();
-  private drained?: () => void;
+  /** Open responses, by their path. */
+  private readonly responses = new InFlight();
 
   /** `calls`: the RPC handlers running, which may outlive their responses. */
   constructor(
     handler: Handler,
     private readonly logger: Logger,
-    private readonly calls?: CallsInFlight,
+    private readonly calls?: InFlight,
   ) {
     const tracked: Handler = (req, res) => {
-      this.inflight.set(res, req.url ?? "");
-      res.once("close", () => {
-        this.inflight.delete(res);
-        if (this.inflight.size === 0) this.drained?.();
-      });
+      this.responses.start(res, req.url ?? "");
+      res.once("close", () => this.responses.end(res));
       handler(req, res);
     };
     this.h1 = http.createServer(tracked);
@@ -69,19 +65,13 @@ export class WalletServer {
     const closed = new Promise<void>((resolve) => this.tcp.close(() => resolve()));
     for (const session of this.sessions) session.close();
     this.h1.closeIdleConnections();
-    if (this.inflight.size > 0) {
-      this.logger.info({ inflight: this.inflight.size, calls: [...this.inflight.values()] }, "draining calls in flight");
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, graceMs);
-        this.drained = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
+    if (this.responses.size > 0) {
+      this.logger.info({ inflight: this.responses.size, calls: this.responses.labels() }, "draining calls in flight");
     }
+    const answered = await this.responses.settled(graceMs);
     const returned = (await this.calls?.settled(Math.max(0, deadline - Date.now()))) ?? true;
-    if (this.inflight.size > 0 || !returned) {
-      this.logger.warn({ calls: [...this.inflight.values()], handlers: this.calls?.size }, "grace period over: cutting calls still in flight");
+    if (!answered || !returned) {
+      this.logger.warn({ calls: this.responses.labels(), handlers: this.calls?.labels() }, "grace period over: cutting calls still in flight");
     }
     for (const socket of this.sockets) socket.destroy();
     await closed;
