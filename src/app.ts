@@ -21,7 +21,8 @@ import { InFlight } from "./rpc/in-flight.js";
 import { callObserver } from "./rpc/call-observer.interceptor.js";
 import { contextValuesOf } from "./rpc/context.js";
 import { Metrics } from "./rpc/metrics.js";
-import { routes } from "./rpc/routes.js";
+import { unaryHandler } from "./rpc/unary-handler.js";
+import { routes, serviceRoutes } from "./rpc/routes.js";
 import { WalletServer } from "./rpc/server.js";
 import { useNodeTextEncoding } from "./rpc/text-encoding.js";
 
@@ -100,12 +101,15 @@ export async function createApp(deps: AppDeps): Promise<App> {
     { intervalMs: deps.healthIntervalMs ?? 2000, timeoutMs: 2000 },
   );
   const calls = new InFlight();
-  const handler = connectNodeAdapter({
-    routes: routes({ accounts, access, addresses, sync, catalogue, health, admin }),
-    interceptors: [callObserver(logger, metrics, databaseErrorOf, calls), authInterceptor(deps.verifier)],
+  const services = serviceRoutes({ accounts, access, addresses, sync, catalogue, health, admin });
+  const interceptors = [callObserver(logger, metrics, databaseErrorOf, calls), authInterceptor(deps.verifier)];
+  // gzip costs more CPU than it saves on an internal network; only large answers are worth it.
+  const compressMinBytes = 64 * 1024;
+  const connectHandler = connectNodeAdapter({
+    routes: routes(services),
+    interceptors,
     contextValues: contextValuesOf,
-    // gzip costs more CPU than it saves on an internal network; only large answers are worth it.
-    compressMinBytes: 64 * 1024,
+    compressMinBytes,
     fallback: (req, res) => {
       if (req.method === "GET" && req.url === "/metrics") {
         void metrics.registry.metrics().then((text) => {
@@ -118,5 +122,6 @@ export async function createApp(deps: AppDeps): Promise<App> {
       res.end("not found\n");
     },
   });
+  const handler = unaryHandler(services, { interceptors, contextValues: contextValuesOf, compressMinBytes }, connectHandler);
   return { server: new WalletServer(handler, logger, calls), health, metrics, accounts, exchangeClients, sync, jobs };
 }

@@ -1,12 +1,13 @@
-// The floor under GetDepositAddress over gRPC: two servers that do no work at
-// all, each answering the same fixed GetDepositAddressResponse, under the load
-// of `npm run bench:addresses` (ghz, open loop, 500 req/s, 4 HTTP/2
-// connections), each in its own Node process with the service's GC settings:
+// The floor under GetDepositAddress over gRPC: servers that do no work, each
+// answering the same fixed GetDepositAddressResponse, under the load of
+// `npm run bench:addresses` (ghz, open loop, 500 req/s, 4 HTTP/2 connections),
+// each in its own Node process with the service's GC settings:
 //   - node:http2: the gRPC answer written by hand (envelope, then grpc-status trailer),
-//   - connect-node: connectNodeAdapter serving the same method, as the service does.
-// What separates their p99 is the cost of connect-node's gRPC handler path on
-// this Node, which no code of ours can remove: compare the service's figure
-// with the connect-node floor, not with zero.
+//   - connect-node: connectNodeAdapter serving the method,
+//   - unary-handler: the service's way, src/rpc/unary-handler.ts in front of connect-node.
+// What separates connect-node from node:http2 is the cost of connect-node's
+// handler pipeline on this Node (see unary-handler.ts); the service's own
+// figure can only be compared with the floor it stands on.
 //
 // BENCH_REPS (3), BENCH_RATE_SECONDS (12).
 import { spawn } from 'node:child_process';
@@ -16,9 +17,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { create, toBinary } from '@bufbuild/protobuf';
+import { createContextValues } from '@connectrpc/connect';
 import { connectNodeAdapter } from '@connectrpc/connect-node';
 import { DepositAddressSchema } from '../../gen/wallet/v1/deposit_address_pb.js';
 import { GetDepositAddressResponseSchema, WalletService } from '../../gen/wallet/v1/wallet_service_pb.js';
+import { serviceRoute, unaryHandler } from '../../src/rpc/unary-handler.js';
 import { runGhz } from './load.js';
 import { percentile, row } from './stack.js';
 
@@ -26,7 +29,7 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 const REPS = Number(process.env.BENCH_REPS ?? 3);
 const SECONDS = Number(process.env.BENCH_RATE_SECONDS ?? 12);
 const RATE = 500;
-const SERVERS = ['node:http2', 'connect-node'] as const;
+const SERVERS = ['node:http2', 'connect-node', 'unary-handler'] as const;
 type Server = (typeof SERVERS)[number];
 
 const answer = {
@@ -44,9 +47,12 @@ function serve(server: Server): void {
   const envelope = Buffer.alloc(5 + message.length);
   envelope.writeUInt32BE(message.length, 1);
   envelope.set(message, 5);
+  const routes = [serviceRoute(WalletService, { getDepositAddress: () => answer })];
+  const adapter = connectNodeAdapter({ routes: (r) => routes.forEach(({ service, impl }) => r.service(service, impl)) });
+  const unary = unaryHandler(routes, { interceptors: [], contextValues: () => createContextValues(), compressMinBytes: 64 * 1024 }, adapter);
   const h2 =
-    server === 'connect-node'
-      ? http2.createServer({}, connectNodeAdapter({ routes: (r) => r.service(WalletService, { getDepositAddress: () => answer }) }))
+    server !== 'node:http2'
+      ? http2.createServer({}, server === 'connect-node' ? adapter : unary)
       : http2.createServer({}).on('stream', (stream) => {
           stream.resume();
           stream.once('end', () => {

@@ -19,8 +19,8 @@ import { exchangeAccessHandlers } from "./exchange-access.handlers.js";
 import { exchangeAccountHandlers } from "./exchange-account.handlers.js";
 import { healthService } from "./health.service.js";
 import { reflectionServices } from "./reflection.service.js";
+import { type ServiceRoute, serviceRoute } from "./unary-handler.js";
 import { syncHandlers } from "./sync.handlers.js";
-// from "./reflection.service.js";
 
 /** What the RPC layer needs from the domain. */
 export interface RouteDeps {
@@ -34,22 +34,29 @@ export interface RouteDeps {
 }
 
 /**
- * Every service on the port. RPCs without a handler yet answer UNIMPLEMENTED
- * (Connect's default for a partial implementation).
+ * Every service on the port with its implementation. RPCs without a handler
+ * yet answer UNIMPLEMENTED (Connect's default for a partial implementation).
  */
-export function routes(deps: RouteDeps) {
-  return (router: ConnectRouter) => {
-    router.service(WalletService, {
+export function serviceRoutes(deps: RouteDeps): ServiceRoute[] {
+  const reflection = reflectionServices([WalletService, AdminService, Health], [file_google_rpc_error_details]);
+  return [
+    serviceRoute(WalletService, {
       ...exchangeAccountHandlers(deps.accounts),
       ...catalogueHandlers(deps.catalogue),
       ...exchangeAccessHandlers(deps.access, deps.catalogue),
       ...depositAddressHandlers(deps.addresses, deps.catalogue),
       ...syncHandlers(deps.sync),
-    });
-    router.service(AdminService, adminHandlers(deps.accounts, deps.catalogue, deps.admin));
-    router.service(Health, healthService(deps.health, [WalletService.typeName, AdminService.typeName]));
-    const reflection = reflectionServices([WalletService, AdminService, Health], [file_google_rpc_error_details]);
-    router.service(ReflectionV1, reflection.v1);
-    router.service(ReflectionV1alpha, reflection.v1alpha);
+    }),
+    serviceRoute(AdminService, adminHandlers(deps.accounts, deps.catalogue, deps.admin)),
+    serviceRoute(Health, healthService(deps.health, [WalletService.typeName, AdminService.typeName])),
+    serviceRoute(ReflectionV1, reflection.v1),
+    serviceRoute(ReflectionV1alpha, reflection.v1alpha),
+  ];
+}
+
+/** The routes for Connect's router. */
+export function routes(services: readonly ServiceRoute[]) {
+  return (router: ConnectRouter) => {
+    for (const { service, impl } of services) router.service(service, impl);
   };
 }
