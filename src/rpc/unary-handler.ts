@@ -69,16 +69,18 @@ export function unaryHandler(routes: readonly ServiceRoute[], options: UnaryOpti
   return (req, res) => {
     const method = req.method === "POST" ? unary.get(req.url ?? "") : undefined;
     const contentType = req.headers["content-type"] ?? "";
-    if (method && "stream" in req && GRPC_BINARY.test(contentType) && identity(req.headers["grpc-encoding"])) {
-      void answerGrpc(method, req, res as Http2ServerResponse, options);
-      return;
-    }
     const connect = method && identity(req.headers["content-encoding"]) ? parseContentType(contentType) : undefined;
-    if (method && connect && !connect.stream) {
-      void answerConnect(method, connect.binary, req, res, options);
+    let answered: Promise<void>;
+    if (method && "stream" in req && GRPC_BINARY.test(contentType) && identity(req.headers["grpc-encoding"])) {
+      answered = answerGrpc(method, req, res as Http2ServerResponse, options);
+    } else if (method && connect && !connect.stream) {
+      answered = answerConnect(method, connect.binary, req, res, options);
+    } else {
+      fallback(req, res);
       return;
     }
-    fallback(req, res);
+    // The call's own failures are answered; this is the transport failing to write the answer.
+    answered.catch(() => ("stream" in res ? res.stream.destroy() : res.destroy()));
   };
 }
 
