@@ -26,7 +26,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { type Call, type Mode, type Result, runGhz, runVegeta, waitForQuiet } from './load.js';
-import { percentile, row, startStack } from './stack.js';
+import { fmt, percentile, row, spread, startStack, stats } from './stack.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const USERS = 1000;
@@ -317,18 +317,6 @@ try {
 }
 
 // ---------------------------------------------------------------- the report
-
-/** median [min-max] of a figure over the repetitions. */
-function stats(values: number[]): { median: number; min: number; max: number } {
-  const s = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return { median: s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2, min: s[0]!, max: s[s.length - 1]! };
-}
-const fmt = (v: number, digits: number) => v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
-const spread = (values: number[], digits: number, unit: string) => {
-  const s = stats(values);
-  return { median: s.median, text: `${fmt(s.median, digits)} ${unit} [${fmt(s.min, digits)}-${fmt(s.max, digits)}]` };
-};
 
 const protocolName: Record<Protocol, string> = { grpc: 'gRPC', connect: 'Connect JSON/HTTP1.1' };
 const generatorText = `ghz (gRPC) over ${GRPC_CONNECTIONS} HTTP/2 connections; vegeta (Connect JSON) over HTTP/1.1 keep-alive, one connection per request in flight (${IN_FLIGHT} saturated)`;

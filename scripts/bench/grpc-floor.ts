@@ -19,11 +19,12 @@ import { fileURLToPath } from 'node:url';
 import { create, toBinary } from '@bufbuild/protobuf';
 import { createContextValues } from '@connectrpc/connect';
 import { connectNodeAdapter } from '@connectrpc/connect-node';
+import { encodeEnvelope } from '@connectrpc/connect/protocol';
 import { DepositAddressSchema } from '../../gen/wallet/v1/deposit_address_pb.js';
 import { GetDepositAddressResponseSchema, WalletService } from '../../gen/wallet/v1/wallet_service_pb.js';
 import { serviceRoute, unaryHandler } from '../../src/rpc/unary-handler.js';
 import { runGhz } from './load.js';
-import { percentile, row } from './stack.js';
+import { percentile, row, spread } from './stack.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const REPS = Number(process.env.BENCH_REPS ?? 3);
@@ -43,10 +44,7 @@ const answer = {
 };
 
 function serve(server: Server): void {
-  const message = toBinary(GetDepositAddressResponseSchema, create(GetDepositAddressResponseSchema, answer));
-  const envelope = Buffer.alloc(5 + message.length);
-  envelope.writeUInt32BE(message.length, 1);
-  envelope.set(message, 5);
+  const envelope = encodeEnvelope(0, toBinary(GetDepositAddressResponseSchema, create(GetDepositAddressResponseSchema, answer)));
   const routes = [serviceRoute(WalletService, { getDepositAddress: () => answer })];
   const adapter = connectNodeAdapter({ routes: (r) => routes.forEach(({ service, impl }) => r.service(service, impl)) });
   const unary = unaryHandler(routes, { interceptors: [], contextValues: () => createContextValues(), compressMinBytes: 64 * 1024 }, adapter);
@@ -110,16 +108,10 @@ async function main(): Promise<void> {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  const range = (v: number[]) => {
-    const s = [...v].sort((a, b) => a - b);
-    const mid = s.length >> 1;
-    const median = s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-    return `${median.toFixed(2)} ms [${s[0]!.toFixed(2)}-${s[s.length - 1]!.toFixed(2)}]`;
-  };
   console.log(`\nGetDepositAddress answered by a server doing no work, gRPC (ghz, 4 connections), open loop ${RATE}/s for ${SECONDS} s; median [min-max] of ${REPS} runs`);
   const widths = [16, 28, 28];
   console.log(row(['server', 'p50', 'p99 (bar for the service: < 10 ms)'], widths));
-  for (const s of SERVERS) console.log(row([s, range(p50.get(s)!), range(p99.get(s)!)], widths));
+  for (const s of SERVERS) console.log(row([s, spread(p50.get(s)!, 2, 'ms').text, spread(p99.get(s)!, 2, 'ms').text], widths));
 }
 
 if (process.argv[2] === 'serve') serve(process.argv[3] as Server);

@@ -91,6 +91,21 @@ export function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
+/** median [min-max] of a figure over the repetitions. */
+export function stats(values: number[]): { median: number; min: number; max: number } {
+  const s = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return { median: s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2, min: s[0]!, max: s[s.length - 1]! };
+}
+
+export const fmt = (v: number, digits: number) => v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+/** A figure over the repetitions as "median unit [min-max]", and its median. */
+export function spread(values: number[], digits: number, unit: string): { median: number; text: string } {
+  const s = stats(values);
+  return { median: s.median, text: `${fmt(s.median, digits)} ${unit} [${fmt(s.min, digits)}-${fmt(s.max, digits)}]` };
+}
+
 /** A fixed-width table row. */
 export function row(cells: readonly (string | number)[], widths: readonly number[]): string {
   return cells.map((c, i) => String(c).padEnd(widths[i] ?? 10)).join(' ');

@@ -3,6 +3,7 @@ import { gunzipSync, gzipSync } from "node:zlib";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError, createContextKey, createContextValues, type HandlerContext, type Interceptor } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
+import { encodeEnvelope } from "@connectrpc/connect/protocol";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { ErrorInfoSchema } from "../../gen/google/rpc/error_details_pb.js";
 import { GetDepositAddressRequestSchema, GetDepositAddressResponseSchema, WalletService } from "../../gen/wallet/v1/wallet_service_pb.js";
@@ -88,13 +89,7 @@ function rawCall(path: string, body: Uint8Array, headers: http2.OutgoingHttpHead
   });
 }
 
-function envelope(message: Uint8Array, flags = 0): Buffer {
-  const out = Buffer.alloc(5 + message.length);
-  out[0] = flags;
-  out.writeUInt32BE(message.length, 1);
-  out.set(message, 5);
-  return out;
-}
+const envelope = (message: Uint8Array, flags = 0): Buffer => Buffer.from(encodeEnvelope(flags, message));
 
 const GET = "/wallet.v1.WalletService/GetDepositAddress";
 const getRequest = (id: string) => toBinary(GetDepositAddressRequestSchema, create(GetDepositAddressRequestSchema, { id }));

@@ -69,13 +69,14 @@ export function unaryHandler(routes: readonly ServiceRoute[], options: UnaryOpti
   return (req, res) => {
     const method = req.method === "POST" ? unary.get(req.url ?? "") : undefined;
     const contentType = req.headers["content-type"] ?? "";
-    const connect = method && identity(req.headers["content-encoding"]) ? parseContentType(contentType) : undefined;
-    let answered: Promise<void>;
+    let answered: Promise<void> | undefined;
     if (method && "stream" in req && GRPC_BINARY.test(contentType) && identity(req.headers["grpc-encoding"])) {
       answered = answerGrpc(method, req, res as Http2ServerResponse, options);
-    } else if (method && connect && !connect.stream) {
-      answered = answerConnect(method, connect.binary, req, res, options);
-    } else {
+    } else if (method && identity(req.headers["content-encoding"])) {
+      const connect = parseContentType(contentType);
+      if (connect && !connect.stream) answered = answerConnect(method, connect.binary, req, res, options);
+    }
+    if (!answered) {
       fallback(req, res);
       return;
     }
