@@ -17,4 +17,14 @@ export default tseslint.config(
       eqeqeq: ["error", "always"],
     },
   },
+  {
+    files: ["src/**/*.ts"],
+    ignores: ["src/**/*.test.ts"],
+    rules: {
+      "@typescript-eslint/no-restricted-imports": [
+        "error",
+        { paths: [{ name: "ccxt", allowTypeImports: true, message: "It loads every CCXT exchange (40 MB of heap); use ccxtErrors / exchangeClass from src/exchange/ccxt-modules.ts." }] },
+      ],
+    },
+  },
 );

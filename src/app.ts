@@ -7,6 +7,7 @@ import { DepositAddressService } from "./addresses/deposit-address.service.js";
 import type { Config } from "./config.js";
 import type { Cipher } from "./crypto/cipher.js";
 import { databaseErrorOf } from "./db/database-errors.js";
+import { capabilitiesOf } from "./exchange/capabilities.js";
 import { ExchangeClients } from "./exchange/exchange-clients.js";
 import { ExchangeCatalogue } from "./exchanges/exchange-catalogue.js";
 import { HealthMonitor } from "./health-monitor.js";
@@ -58,6 +59,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
   useNodeTextEncoding();
   const { orm, cipher, logger } = deps;
   const catalogue = await ExchangeCatalogue.load(orm.em.fork());
+  // Each catalogue exchange's CCXT class, now: a wrong ccxt_id fails start-up, not a user's first call.
+  await Promise.all(catalogue.list().map((row) => capabilitiesOf(row)));
   const accounts = new ExchangeAccountService(orm.em, cipher, catalogue, logger);
   const metrics = new Metrics();
   const exchangeClients = new ExchangeClients({

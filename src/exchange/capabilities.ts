@@ -1,4 +1,4 @@
-import ccxt from "ccxt";
+import { exchangeClass } from "./ccxt-modules.js";
 import { keyPermissionsReader } from "./key-permissions.js";
 
 /** What the service can do with deposit addresses and keys on an exchange. */
@@ -12,12 +12,10 @@ export interface ExchangeCapabilities {
 const cache = new Map<string, ExchangeCapabilities>();
 
 /** Static facts: the CCXT class's `has`, and whether we know the exchange's key-permission endpoint. No network. */
-export function capabilitiesOf(exchange: { readonly id: string; readonly ccxtId: string }): ExchangeCapabilities {
+export async function capabilitiesOf(exchange: { readonly id: string; readonly ccxtId: string }): Promise<ExchangeCapabilities> {
   let caps = cache.get(exchange.id);
   if (!caps) {
-    const ExchangeClass = (ccxt as unknown as Record<string, new () => { has: Record<string, unknown> }>)[exchange.ccxtId];
-    if (!ExchangeClass) throw new Error(`ccxt has no exchange "${exchange.ccxtId}"`);
-    const has = new ExchangeClass().has;
+    const has = new (await exchangeClass(exchange.ccxtId))().has;
     caps = {
       fetchDepositAddress: has.fetchDepositAddress === true,
       createDepositAddress: has.createDepositAddress === true,

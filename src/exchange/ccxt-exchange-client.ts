@@ -1,5 +1,6 @@
 import { performance } from "node:perf_hooks";
-import ccxt, { type Exchange } from "ccxt";
+import type { Exchange } from "ccxt";
+import { ccxtErrors } from "./ccxt-modules.js";
 import { DomainError } from "../errors.js";
 import type { ExchangeCapabilities } from "./capabilities.js";
 import type { CurrencyInfo, ExchangeAddress, ExchangeClient, KeyPermissionsInfo, NetworkInfo } from "./exchange-client.js";
@@ -245,7 +246,7 @@ export class CcxtExchangeClient implements ExchangeClient {
         limiter.penalize(this.keys, Date.now() + (retryAfterMs ?? 1000));
       }
       if (status >= 200 && status < 300 && !isJson(body)) {
-        throw new ccxt.BadResponse(`${exchange} answered a body that is not JSON`);
+        throw new ccxtErrors.BadResponse(`${exchange} answered a body that is not JSON`);
       }
       return (onRestResponse as (...args: unknown[]) => string)(status, statusText, url, method, headers, body, ...rest);
     };

@@ -1,5 +1,4 @@
 import { createHash } from "node:crypto";
-import ccxt, { type Exchange } from "ccxt";
 import type { Registry } from "prom-client";
 import type { ExchangeAccount } from "../accounts/exchange-account.entity.js";
 import type { Credentials } from "../accounts/exchange-account.service.js";
@@ -7,6 +6,7 @@ import type { ExchangeLimitOverrides } from "../config.js";
 import type { ExchangeCatalogue } from "../exchanges/exchange-catalogue.js";
 import { capabilitiesOf } from "./capabilities.js";
 import { CcxtExchangeClient } from "./ccxt-exchange-client.js";
+import { exchangeClass } from "./ccxt-modules.js";
 import type { ExchangeClient } from "./exchange-client.js";
 import { ExchangeMetrics } from "./exchange-metrics.js";
 import { PROFILES } from "./exchange-profiles.js";
@@ -102,10 +102,9 @@ export class ExchangeClients {
     this.entries.clear();
   }
 
-  private build(account: ExchangeAccount, credentials: Credentials): ExchangeClient {
+  private async build(account: ExchangeAccount, credentials: Credentials): Promise<ExchangeClient> {
     const row = this.options.catalogue.require(account.exchangeId, "exchange_id");
-    const ExchangeClass = (ccxt as unknown as Record<string, new (config: object) => Exchange>)[row.ccxtId]!;
-    const exchange = new ExchangeClass({
+    const exchange = new (await exchangeClass(row.ccxtId))({
       apiKey: credentials.apiKey,
       secret: credentials.apiSecret,
       password: credentials.passphrase,
@@ -119,7 +118,7 @@ export class ExchangeClients {
     return new CcxtExchangeClient(
       exchange,
       account.exchangeId,
-      capabilitiesOf(row),
+      await capabilitiesOf(row),
       { exchangeId: account.exchangeId, userId: account.userId, accountId: account.id },
       `${account.exchangeId}:${account.sandboxMode ? "sandbox" : "live"}`,
       [credentials.apiKey, credentials.apiSecret, credentials.passphrase],

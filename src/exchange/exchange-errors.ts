@@ -1,4 +1,4 @@
-import ccxt from "ccxt";
+import { ccxtErrors } from "./ccxt-modules.js";
 import { DomainError } from "../errors.js";
 import { redactSecrets } from "../logger.js";
 
@@ -29,28 +29,28 @@ export function toDomainError(err: unknown, ctx: ErrorContext): DomainError {
   const named = (kind: DomainError["kind"], reason: string, message: string, retryAfterMs?: number) =>
     new DomainError(kind, reason, message, { metadata, retryAfterMs });
 
-  if (err instanceof ccxt.PermissionDenied) {
+  if (err instanceof ccxtErrors.PermissionDenied) {
     return named("failed_precondition", "EXCHANGE_KEY_PERMISSION_MISSING", `the ${ctx.exchangeId} API key lacks a permission this call needs`);
   }
-  if (err instanceof ccxt.AuthenticationError) {
+  if (err instanceof ccxtErrors.AuthenticationError) {
     return named("failed_precondition", "EXCHANGE_CREDENTIALS_INVALID", `${ctx.exchangeId} rejected the account's API key, secret or passphrase`);
   }
-  if (err instanceof ccxt.RateLimitExceeded || err instanceof ccxt.DDoSProtection) {
+  if (err instanceof ccxtErrors.RateLimitExceeded || err instanceof ccxtErrors.DDoSProtection) {
     return named("resource_exhausted", "EXCHANGE_RATE_LIMITED", `${ctx.exchangeId} rate limit reached; retry later`, ctx.retryAfterMs ?? DEFAULT_RETRY_MS.rateLimited);
   }
-  if (err instanceof ccxt.OnMaintenance) {
+  if (err instanceof ccxtErrors.OnMaintenance) {
     return named("unavailable", "EXCHANGE_MAINTENANCE", `${ctx.exchangeId} is under maintenance; retry later`, ctx.retryAfterMs ?? DEFAULT_RETRY_MS.maintenance);
   }
-  if (err instanceof ccxt.NetworkError || err instanceof ccxt.BadResponse) {
+  if (err instanceof ccxtErrors.NetworkError || err instanceof ccxtErrors.BadResponse) {
     return named("unavailable", "EXCHANGE_UNAVAILABLE", `${ctx.exchangeId} is not answering properly; retry later`, ctx.retryAfterMs ?? DEFAULT_RETRY_MS.unavailable);
   }
-  if (err instanceof ccxt.BadSymbol || (err instanceof ccxt.BadRequest && ctx.currency)) {
+  if (err instanceof ccxtErrors.BadSymbol || (err instanceof ccxtErrors.BadRequest && ctx.currency)) {
     return new DomainError("invalid_argument", "CURRENCY_NOT_SUPPORTED", `${ctx.exchangeId} does not support ${ctx.currency ?? "this currency"}`, {
       metadata,
       violations: [{ field: "currency", description: `not supported by ${ctx.exchangeId}` }],
     });
   }
-  if (err instanceof ccxt.NotSupported) {
+  if (err instanceof ccxtErrors.NotSupported) {
     return named("failed_precondition", "EXCHANGE_NOT_SUPPORTED", `${ctx.exchangeId} does not support this operation`);
   }
   return named("failed_precondition", "EXCHANGE_API_ERROR", `${ctx.exchangeId} refused the request`);
@@ -59,7 +59,7 @@ export function toDomainError(err: unknown, ctx: ErrorContext): DomainError {
 /** Whether retrying the same call may succeed: network trouble, 5xx, maintenance, rate limits. */
 export function isRetriable(err: unknown): boolean {
   if (err instanceof DomainError) return ["EXCHANGE_RATE_LIMITED", "EXCHANGE_UNAVAILABLE", "EXCHANGE_MAINTENANCE"].includes(err.reason);
-  return err instanceof ccxt.NetworkError || err instanceof ccxt.BadResponse;
+  return err instanceof ccxtErrors.NetworkError || err instanceof ccxtErrors.BadResponse;
 }
 
 function exchangeMessage(err: unknown, ctx: ErrorContext): string {

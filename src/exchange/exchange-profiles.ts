@@ -1,4 +1,4 @@
-import ccxt from "ccxt";
+import { ccxtErrors } from "./ccxt-modules.js";
 
 /** How the service reads deposit addresses on an exchange. */
 export type FetchStyle =
@@ -46,10 +46,10 @@ export const PROFILES: Readonly<Record<string, ExchangeProfile>> = {
  * CCXT finds undefined, an empty answer, no network in the list.
  */
 export function isNoAddress(err: unknown): boolean {
-  if (err instanceof ccxt.AddressPending) return false;
-  if (err instanceof ccxt.InvalidAddress) return true; // binance, kraken, bitfinex, okx
+  if (err instanceof ccxtErrors.AddressPending) return false;
+  if (err instanceof ccxtErrors.InvalidAddress) return true; // binance, kraken, bitfinex, okx
   const message = err instanceof Error ? err.message : "";
-  if (err instanceof ccxt.NotSupported) return /no networks were returned|network was not found/.test(message); // htx, bybit
-  if (err instanceof ccxt.ExchangeError) return /returned an empty response/.test(message); // kucoin: data null
+  if (err instanceof ccxtErrors.NotSupported) return /no networks were returned|network was not found/.test(message); // htx, bybit
+  if (err instanceof ccxtErrors.ExchangeError) return /returned an empty response/.test(message); // kucoin: data null
   return err instanceof TypeError && /reading 'address'/.test(message); // okx: no entry at all
 }

@@ -15,9 +15,9 @@ export function catalogueHandlers(catalogue: ExchangeCatalogue): CatalogueRpcs {
       return { exchanges: page.items.map(supportedExchangeToProto), nextPageToken: page.nextPageToken };
     },
 
-    getExchangeInfo(req) {
+    async getExchangeInfo(req) {
       const row = catalogue.require(req.exchangeId, "exchange_id");
-      return { exchange: supportedExchangeToProto(row), capabilities: capabilitiesOf(row) };
+      return { exchange: supportedExchangeToProto(row), capabilities: await capabilitiesOf(row) };
     },
   };
 }
