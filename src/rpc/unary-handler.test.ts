@@ -38,10 +38,10 @@ const services = [
   }),
 ];
 
-/** Marks each call's request headers, so a test sees the interceptors ran. */
+/** Marks each call's request headers, so a test sees the interceptors ran; passes on a copy of the request, as an interceptor may. */
 const marker: Interceptor = (next) => (req) => {
   req.header.set("x-intercepted", "yes");
-  return next(req);
+  return next({ ...req });
 };
 
 let server: WalletServer;
