@@ -108,11 +108,14 @@ export async function createApp(deps: AppDeps): Promise<App> {
   const interceptors = [callObserver(logger, metrics, databaseErrorOf, calls), authInterceptor(deps.verifier)];
   // gzip costs more CPU than it saves on an internal network; only large answers are worth it.
   const compressMinBytes = 64 * 1024;
+  // The largest request the service reads (gRPC's usual default); Connect's own would be 4 GiB.
+  const readMaxBytes = 4 * 1024 * 1024;
   const connectHandler = connectNodeAdapter({
     routes: routes(services),
     interceptors,
     contextValues: contextValuesOf,
     compressMinBytes,
+    readMaxBytes,
     fallback: (req, res) => {
       if (req.method === "GET" && req.url === "/metrics") {
         void metrics.registry.metrics().then((text) => {
@@ -125,6 +128,6 @@ export async function createApp(deps: AppDeps): Promise<App> {
       res.end("not found\n");
     },
   });
-  const handler = unaryHandler(services, { interceptors, contextValues: contextValuesOf, compressMinBytes }, connectHandler);
+  const handler = unaryHandler(services, { interceptors, contextValues: contextValuesOf, compressMinBytes, readMaxBytes }, connectHandler);
   return { server: new WalletServer(handler, logger, calls), health, metrics, accounts, exchangeClients, sync, jobs };
 }

@@ -47,7 +47,7 @@ function serve(server: Server): void {
   const envelope = encodeEnvelope(0, toBinary(GetDepositAddressResponseSchema, create(GetDepositAddressResponseSchema, answer)));
   const routes = [serviceRoute(WalletService, { getDepositAddress: () => answer })];
   const adapter = connectNodeAdapter({ routes: (r) => routes.forEach(({ service, impl }) => r.service(service, impl)) });
-  const unary = unaryHandler(routes, { interceptors: [], contextValues: () => createContextValues(), compressMinBytes: 64 * 1024 }, adapter);
+  const unary = unaryHandler(routes, { interceptors: [], contextValues: () => createContextValues(), compressMinBytes: 64 * 1024, readMaxBytes: 4 * 1024 * 1024 }, adapter);
   const h2 =
     server !== 'node:http2'
       ? http2.createServer({}, server === 'connect-node' ? adapter : unary)

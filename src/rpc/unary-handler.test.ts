@@ -13,6 +13,7 @@ import { WalletServer } from "./server.js";
 import { serviceRoute, unaryHandler } from "./unary-handler.js";
 
 const COMPRESS_MIN_BYTES = 1024;
+const READ_MAX_BYTES = 64 * 1024;
 const peerKey = createContextKey("", { description: "peer" });
 
 /** What the service saw of each call. */
@@ -48,7 +49,12 @@ let server: WalletServer;
 let baseUrl: string;
 
 beforeAll(async () => {
-  const options = { interceptors: [marker], contextValues: () => createContextValues().set(peerKey, "peer-1"), compressMinBytes: COMPRESS_MIN_BYTES };
+  const options = {
+    interceptors: [marker],
+    contextValues: () => createContextValues().set(peerKey, "peer-1"),
+    compressMinBytes: COMPRESS_MIN_BYTES,
+    readMaxBytes: READ_MAX_BYTES,
+  };
   const adapter = connectNodeAdapter({ routes: (router) => services.forEach(({ service, impl }) => router.service(service, impl)), ...options });
   const handler = unaryHandler(services, options, (req, res) => {
     fallbackCalls.push(req.url ?? "");
@@ -90,6 +96,11 @@ function rawCall(path: string, body: Uint8Array, headers: http2.OutgoingHttpHead
 }
 
 const envelope = (message: Uint8Array, flags = 0): Buffer => Buffer.from(encodeEnvelope(flags, message));
+const encodeVarint = (n: number): Buffer => {
+  const bytes: number[] = [];
+  for (; n > 0x7f; n >>>= 7) bytes.push((n & 0x7f) | 0x80);
+  return Buffer.from([...bytes, n]);
+};
 
 const GET = "/wallet.v1.WalletService/GetDepositAddress";
 const getRequest = (id: string) => toBinary(GetDepositAddressRequestSchema, create(GetDepositAddressRequestSchema, { id }));
@@ -139,6 +150,24 @@ describe("unary calls without connect-node's pipeline", () => {
       expect(raw.trailers["grpc-status"]).toBe(status);
     }
     expect(seen).toEqual([]);
+  });
+
+  it("refuses a request larger than readMaxBytes with RESOURCE_EXHAUSTED, on its own path and connect-node's, without running it", async () => {
+    // A valid message with one large unknown field: only its size is wrong.
+    const large = Buffer.concat([Buffer.from(getRequest("a-9")), Buffer.from([0x7a]), encodeVarint(READ_MAX_BYTES), Buffer.alloc(READ_MAX_BYTES)]);
+    const grpc = await rawCall(GET, envelope(large));
+    expect(grpc.trailers["grpc-status"]).toBe(String(Code.ResourceExhausted));
+    expect(decodeURIComponent(String(grpc.trailers["grpc-message"]))).toMatch(/larger than configured readMaxBytes 65536/);
+    const connect = await fetch(`${baseUrl}${GET}`, { method: "POST", headers: { "content-type": "application/proto" }, body: large });
+    expect(connect.status).toBe(429);
+    expect(await connect.json()).toMatchObject({ code: "resource_exhausted" });
+    const fallback = await rawCall(GET, envelope(gzipSync(large), 1), { "grpc-encoding": "gzip" }); // connect-node's readMaxBytes
+    expect(fallback.trailers["grpc-status"]).toBe(String(Code.ResourceExhausted));
+    expect(fallbackCalls).toEqual([GET]);
+    // Just under the limit is fine.
+    const fits = Buffer.concat([Buffer.from(getRequest("a-9")), Buffer.from([0x7a]), encodeVarint(1000), Buffer.alloc(1000)]);
+    expect((await rawCall(GET, envelope(fits))).trailers["grpc-status"]).toBe("0");
+    expect(seen.map((s) => s.label)).toEqual(["a-9"]);
   });
 
   it("hands connect-node what it does not take: compressed requests, gRPC-JSON, gRPC-Web, a stream", async () => {

@@ -38,6 +38,8 @@ export interface UnaryOptions {
   readonly contextValues: (req: Request) => ContextValues;
   /** Answers of this size or more are gzipped when the client accepts gzip (as connect-node does). */
   readonly compressMinBytes: number;
+  /** A request body of more bytes is refused with RESOURCE_EXHAUSTED (connect-node's `readMaxBytes`). */
+  readonly readMaxBytes: number;
 }
 
 type Next = Parameters<Interceptor>[0];
@@ -113,7 +115,7 @@ async function answerGrpc(method: UnaryMethod, req: Http2ServerRequest, res: Htt
   let body: Uint8Array | undefined;
   try {
     if (timeout.error) throw timeout.error;
-    const output = await invoke(method, true, context, requestMessage(await readAll(req)), options);
+    const output = await invoke(method, true, context, requestMessage(await readAll(req, options.readMaxBytes)), options);
     const gzip = output.byteLength >= options.compressMinBytes && acceptsGzip(header(req, "grpc-accept-encoding"));
     if (gzip) context.responseHeader.set("grpc-encoding", "gzip");
     body = gzip ? encodeEnvelope(COMPRESSED, await compressionGzip.compress(output)) : encodeEnvelope(0, output);
@@ -138,7 +140,7 @@ async function answerConnect(method: UnaryMethod, binary: boolean, req: Request,
   let body: Uint8Array;
   try {
     if (timeout.error) throw timeout.error;
-    body = await invoke(method, binary, context, await readAll(req), options);
+    body = await invoke(method, binary, context, await readAll(req, options.readMaxBytes), options);
   } catch (err) {
     const error = connectErrorOf(err);
     status = codeToHttpStatus(error.code);
@@ -300,10 +302,27 @@ class ImplementationContext implements HandlerContext {
   }
 }
 
-async function readAll(req: Request): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
+/** The request body; RESOURCE_EXHAUSTED once it passes `maxBytes` (the rest is read and dropped, not kept). */
+function readAll(req: Request, maxBytes: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.byteLength;
+      if (size <= maxBytes) {
+        chunks.push(chunk);
+        return;
+      }
+      req.off("data", onData);
+      req.off("end", onEnd);
+      req.resume();
+      reject(new ConnectError(`message size ${size} is larger than configured readMaxBytes ${maxBytes}`, Code.ResourceExhausted));
+    };
+    const onEnd = () => resolve(Buffer.concat(chunks, size));
+    req.on("data", onData);
+    req.once("end", onEnd);
+    req.once("error", reject);
+  });
 }
 
 /** The one enveloped message of a unary gRPC request. */

@@ -47,6 +47,24 @@ describe('one port, every protocol', () => {
     }
   });
 
+  it('refuses a request over 4 MiB with RESOURCE_EXHAUSTED, without keeping it, signed in or not', async () => {
+    const huge = { exchangeId: 'binance', accountName: 'x'.repeat(4 * 1024 * 1024), credentials: credentials() };
+    const grpc = new GrpcJsClient(WalletService, svc.port);
+    try {
+      expect(await grpcError(grpc.unary('CreateExchangeAccount', huge))).toMatchObject({ code: 'RESOURCE_EXHAUSTED' });
+      expect(await grpcError(grpc.unary('CreateExchangeAccount', huge, token))).toMatchObject({ code: 'RESOURCE_EXHAUSTED' });
+      const res = await fetch(`${svc.baseUrl}/wallet.v1.WalletService/CreateExchangeAccount`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify(huge),
+      });
+      expect(res.status).toBe(429);
+      expect(await res.json()).toMatchObject({ code: 'resource_exhausted' });
+    } finally {
+      grpc.close();
+    }
+  });
+
   it('answers curl: Connect JSON over HTTP/1.1 and over h2c', async () => {
     const url = `${svc.baseUrl}/wallet.v1.WalletService/GetExchangeInfo`;
     for (const version of ['--http1.1', '--http2-prior-knowledge']) {
