@@ -47,7 +47,7 @@ describe('one port, every protocol', () => {
     }
   });
 
-  it('refuses a request over 4 MiB with RESOURCE_EXHAUSTED, without keeping it, signed in or not', async () => {
+  it('refuses a request over 4 MiB with RESOURCE_EXHAUSTED, signed in or not', async () => {
     const huge = { exchangeId: 'binance', accountName: 'x'.repeat(4 * 1024 * 1024), credentials: credentials() };
     const grpc = new GrpcJsClient(WalletService, svc.port);
     try {
