@@ -2,6 +2,7 @@ import type { MikroORM } from "@mikro-orm/postgresql";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { ExchangeAccountService } from "./accounts/exchange-account.service.js";
 import { AccountExchange } from "./accounts/account-exchange.js";
+import { KeyPolicy } from "./accounts/key-policy.js";
 import { SyncAdminService } from "./admin/sync-admin.service.js";
 import { DepositAddressService } from "./addresses/deposit-address.service.js";
 import type { Config } from "./config.js";
@@ -29,7 +30,7 @@ import { useNodeTextEncoding } from "./rpc/text-encoding.js";
 
 /** The dependencies the service is built from; main and the tests make them. */
 export interface AppDeps {
-  readonly config: Pick<Config, "exchangeUrlOverrides" | "exchangeRateLimits" | "exchangeTimeoutMs" | "marketsTtlMs" | "syncIntervalMs" | "syncWorkersPerExchange">;
+  readonly config: Pick<Config, "exchangeUrlOverrides" | "exchangeRateLimits" | "exchangeTimeoutMs" | "marketsTtlMs" | "syncIntervalMs" | "syncWorkersPerExchange" | "keyPolicy">;
   /** For the sync locks and the job queue, which hold connections of their own. */
   readonly databaseUrl: string;
   readonly orm: MikroORM;
@@ -71,7 +72,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     timeoutMs: deps.config.exchangeTimeoutMs,
     marketsTtlMs: deps.config.marketsTtlMs,
   });
-  const access = new AccountExchange(accounts, exchangeClients, logger);
+  const access = new AccountExchange(accounts, exchangeClients, new KeyPolicy(deps.config.keyPolicy), logger);
   const addresses = new DepositAddressService(orm.em, access);
   const sync = new AddressSyncService(
     orm.em,

@@ -27,8 +27,18 @@ describe("loadConfig", () => {
     expect(config.exchangeUrlOverrides).toEqual({ binance: "http://127.0.0.1:18000", okx: "https://proxy.example" });
   });
 
+  it("refuses risky keys by default in production and only warns elsewhere, unless WALLET_KEY_POLICY says", () => {
+    const production = { NODE_ENV: "production", VAULT_ADDR: "http://v", VAULT_TOKEN: "t", WALLET_JWT_SECRET: "x".repeat(32) };
+    expect(loadConfig(production).keyPolicy).toBe("strict");
+    expect(loadConfig({ ...production, WALLET_KEY_POLICY: "warn" }).keyPolicy).toBe("warn");
+    expect(loadConfig({}).keyPolicy).toBe("warn");
+    expect(loadConfig({ WALLET_KEY_POLICY: "strict" }).keyPolicy).toBe("strict");
+  });
+
   it.each([
     [{ WALLET_PORT: "abc" }, "WALLET_PORT"],
+    [{ WALLET_KEY_POLICY: "lenient" }, "WALLET_KEY_POLICY"],
+    [{ WALLET_KEY_POLICY: "STRICT" }, "WALLET_KEY_POLICY"],
     [{ WALLET_PORT: "70000" }, "WALLET_PORT"],
     [{ DATABASE_URL: "mysql://x" }, "DATABASE_URL"],
     [{ VAULT_ADDR: "vault:8200", VAULT_TOKEN: "t" }, "VAULT_ADDR"],

@@ -54,8 +54,13 @@ export interface Config {
   readonly syncWorkersPerExchange: number;
   /** How long an exchange's markets and currencies are used before they are loaded again. */
   readonly marketsTtlMs: number;
+  /** What happens to a key that can withdraw or whose permissions are unknown: refused (strict) or warned about. */
+  readonly keyPolicy: KeyPolicyMode;
   readonly logLevel: string;
 }
+
+/** WALLET_KEY_POLICY: `strict` refuses risky or unverifiable keys for exchange operations; `warn` only warns. */
+export type KeyPolicyMode = "strict" | "warn";
 
 /** A configuration mistake; its message names the variable. */
 export class ConfigError extends Error {
@@ -92,6 +97,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     marketsTtlMs: parseMs("WALLET_MARKETS_TTL_MS", env.WALLET_MARKETS_TTL_MS, 3_600_000, 1000, 86_400_000),
     syncIntervalMs: parseSyncInterval(env.WALLET_SYNC_INTERVAL),
     syncWorkersPerExchange: parseSyncWorkers(env.WALLET_SYNC_WORKERS_PER_EXCHANGE),
+    keyPolicy: parseKeyPolicy(env.WALLET_KEY_POLICY, production),
     logLevel,
   });
 }
@@ -134,6 +140,12 @@ function parseSyncWorkers(value: string | undefined): number {
     throw new ConfigError(`WALLET_SYNC_WORKERS_PER_EXCHANGE must be an integer from 0 to 32, got "${value}"`);
   }
   return n;
+}
+
+function parseKeyPolicy(value: string | undefined, production: boolean): KeyPolicyMode {
+  if (value === undefined || value === "") return production ? "strict" : "warn";
+  if (value !== "strict" && value !== "warn") throw new ConfigError(`WALLET_KEY_POLICY must be "strict" or "warn", got "${value}"`);
+  return value;
 }
 
 function parseDatabaseUrl(value: string | undefined): string | undefined {

@@ -1,12 +1,16 @@
 import { defineEntity, type InferEntity, p } from "@mikro-orm/core";
 import type { SyncState } from "../sync/sync-state.js";
 
-/** What the latest connection test learned of the key. */
+/** What the latest key check (a connection test) learned of the key; dates as ISO strings. */
 export interface StoredPermissions {
   read: boolean;
   trade: boolean;
   withdraw: boolean;
   reported: boolean;
+  ipRestricted?: boolean;
+  ipAllowlist?: string[];
+  expiresAt?: string;
+  unreadable?: string;
   checkedAt: string;
 }
 

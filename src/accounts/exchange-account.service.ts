@@ -150,14 +150,20 @@ export class ExchangeAccountService {
     return account;
   }
 
-  /** Keeps what a passed connection test learned of the key, and clears the last error. */
-  async recordConnectionPassed(accountId: string, permissions: StoredPermissions): Promise<void> {
-    await this.em.fork().nativeUpdate(ExchangeAccountSchema, { id: accountId }, { permissions, errorMessage: null, updatedAt: new Date() });
+  /**
+   * Keeps what a key check learned, with the key policy's refusal as the
+   * account's error (or none). Only while the account still holds the key
+   * that was checked: new credentials saved meanwhile are not given the old
+   * key's verdict.
+   */
+  async recordKeyCheck(account: ExchangeAccount, permissions: StoredPermissions, refusal: string | undefined): Promise<void> {
+    const changes = refusal ? { permissions, syncStatus: "failed" as const, errorMessage: refusal } : { permissions, errorMessage: null };
+    await this.em.fork().nativeUpdate(ExchangeAccountSchema, { id: account.id, apiKeyEncrypted: account.apiKeyEncrypted }, { ...changes, updatedAt: new Date() });
   }
 
-  /** Marks the account failed with the exchange's complaint, as a failed sync would. */
-  async recordConnectionFailed(accountId: string, message: string): Promise<void> {
-    await this.em.fork().nativeUpdate(ExchangeAccountSchema, { id: accountId }, { syncStatus: "failed", errorMessage: message, updatedAt: new Date() });
+  /** Marks the account failed with the exchange's complaint, as a failed sync would (again only while it holds the key tested). */
+  async recordConnectionFailed(account: ExchangeAccount, message: string): Promise<void> {
+    await this.em.fork().nativeUpdate(ExchangeAccountSchema, { id: account.id, apiKeyEncrypted: account.apiKeyEncrypted }, { syncStatus: "failed", errorMessage: message, updatedAt: new Date() });
   }
 
   /** The user's first active account on an exchange, for calls that need any key there. */

@@ -163,7 +163,7 @@ export class CcxtExchangeClient implements ExchangeClient {
   /** Exchanges without a permission endpoint: a balance read proves the key works, and reading is all it proves. */
   private async balanceProbe(): Promise<KeyPermissionsInfo> {
     await this.exchange.fetchBalance();
-    return { read: true, trade: false, withdraw: false, reported: false };
+    return { read: true, trade: false, withdraw: false, reported: false, ipAllowlist: [] };
   }
 
   private currencyInfo(raw: Json, methods?: NetworkInfo[]): CurrencyInfo {
@@ -245,7 +245,10 @@ export class CcxtExchangeClient implements ExchangeClient {
         metrics.rateLimited.inc({ exchange });
         limiter.penalize(this.keys, Date.now() + (retryAfterMs ?? 1000));
       }
-      if (status >= 200 && status < 300 && !isJson(body)) {
+      const json = parseJson(body);
+      const misread = this.profile.misread?.(status, json, ex);
+      if (misread) throw misread;
+      if (status >= 200 && status < 300 && json === undefined) {
         throw new ccxtErrors.BadResponse(`${exchange} answered a body that is not JSON`);
       }
       return (onRestResponse as (...args: unknown[]) => string)(status, statusText, url, method, headers, body, ...rest);
@@ -267,11 +270,11 @@ function parseRetryAfter(value: unknown): number | undefined {
   return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
 }
 
-function isJson(body: string): boolean {
+/** The body as JSON; undefined when it is not JSON. */
+function parseJson(body: string): unknown {
   try {
-    JSON.parse(body);
-    return true;
+    return JSON.parse(body) as unknown;
   } catch {
-    return false;
+    return undefined;
   }
 }

@@ -32,12 +32,23 @@ export interface ExchangeAddress {
   readonly raw: Record<string, unknown>;
 }
 
-/** What an API key may do; `reported` false when the exchange does not tell. */
+/**
+ * What the exchange tells of an API key. `reported` false: the flags are
+ * unknown, never "safe" — the exchange tells none (Coinbase Exchange), or its
+ * answer did not have the documented shape (`unreadable` says how).
+ */
 export interface KeyPermissionsInfo {
   readonly read: boolean;
   readonly trade: boolean;
   readonly withdraw: boolean;
   readonly reported: boolean;
+  /** Whether the key only works from `ipAllowlist`; undefined when the exchange does not tell. */
+  readonly ipRestricted?: boolean;
+  readonly ipAllowlist: readonly string[];
+  /** When the key stops working, where the exchange tells. */
+  readonly expiresAt?: Date;
+  /** Why an exchange that reports permissions could not be read. */
+  readonly unreadable?: string;
 }
 
 /**

@@ -1,13 +1,11 @@
-import { create } from "@bufbuild/protobuf";
-import { timestampNow } from "@bufbuild/protobuf/wkt";
 import type { ServiceImpl } from "@connectrpc/connect";
 import type { AccountExchange } from "../accounts/account-exchange.js";
 import type { ExchangeCatalogue } from "../exchanges/exchange-catalogue.js";
 import { pageOfList } from "../pagination.js";
 import { Violations } from "../validation.js";
-import { KeyPermissionsSchema } from "../../gen/wallet/v1/exchange_account_pb.js";
 import type { WalletService } from "../../gen/wallet/v1/wallet_service_pb.js";
 import { actorOf, callerOf } from "./context.js";
+import { keyPermissionsToProto } from "./mappers.js";
 
 type ExchangeAccessRpcs = Pick<ServiceImpl<typeof WalletService>, "testExchangeConnection" | "listExchangeCurrencies">;
 
@@ -20,7 +18,7 @@ export function exchangeAccessHandlers(access: AccountExchange, catalogue: Excha
       return {
         ok: result.ok,
         latencyMs: BigInt(result.latencyMs),
-        permissions: result.permissions ? create(KeyPermissionsSchema, { ...result.permissions, checkTime: timestampNow() }) : undefined,
+        permissions: result.permissions ? keyPermissionsToProto(result.permissions) : undefined,
         errorReason: result.errorReason ?? "",
         errorMessage: result.errorMessage ?? "",
         warnings: result.warnings,

@@ -1,9 +1,9 @@
 import { create } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
-import type { ExchangeAccount } from "../accounts/exchange-account.entity.js";
+import type { ExchangeAccount, StoredPermissions } from "../accounts/exchange-account.entity.js";
 import type { SupportedExchange } from "../exchanges/supported-exchange.entity.js";
 import { SYNC_STATES, type SyncState } from "../sync/sync-state.js";
-import { type ExchangeAccount as ExchangeAccountPb, ExchangeAccountSchema, KeyPermissionsSchema } from "../../gen/wallet/v1/exchange_account_pb.js";
+import { type ExchangeAccount as ExchangeAccountPb, ExchangeAccountSchema, type KeyPermissions, KeyPermissionsSchema } from "../../gen/wallet/v1/exchange_account_pb.js";
 import { type SupportedExchange as SupportedExchangePb, SupportedExchangeSchema } from "../../gen/wallet/v1/exchange_pb.js";
 import { SyncStatus } from "../../gen/wallet/v1/sync_pb.js";
 
@@ -40,12 +40,24 @@ export function exchangeAccountToProto(account: ExchangeAccount): ExchangeAccoun
     metadata: account.metadata,
     apiKeyHint: account.apiKeyHint,
     hasPassphrase: account.apiPassphraseEncrypted !== null,
-    permissions: permissions
-      ? create(KeyPermissionsSchema, { ...permissions, checkTime: timestampFromDate(new Date(permissions.checkedAt)) })
-      : undefined,
+    permissions: permissions ? keyPermissionsToProto(permissions) : undefined,
     createTime: timestampFromDate(account.createdAt),
     updateTime: timestampFromDate(account.updatedAt),
     deleteTime: account.deletedAt ? timestampFromDate(account.deletedAt) : undefined,
+  });
+}
+
+/** What a key check learned, as clients see it. */
+export function keyPermissionsToProto(p: StoredPermissions): KeyPermissions {
+  return create(KeyPermissionsSchema, {
+    read: p.read,
+    trade: p.trade,
+    withdraw: p.withdraw,
+    reported: p.reported,
+    checkTime: timestampFromDate(new Date(p.checkedAt)),
+    ipRestricted: p.ipRestricted,
+    ipAllowlist: p.ipAllowlist ?? [],
+    expireTime: p.expiresAt ? timestampFromDate(new Date(p.expiresAt)) : undefined,
   });
 }
 

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { makeAddress, makeTag } from './addresses.js';
 import { defaultCurrencies } from './currencies.js';
 import { canonicalChain } from './networks.js';
@@ -28,6 +29,7 @@ export class SimAccount {
   readonly secret: string;
   readonly passphrase: string | undefined;
   readonly permissions: SimPermissions;
+  readonly uid: number;
   readonly currencies: readonly SimCurrency[];
   readonly addresses: SimAddress[] = [];
   readonly balances: Record<string, number>;
@@ -38,6 +40,7 @@ export class SimAccount {
     this.secret = init.secret;
     this.passphrase = init.passphrase;
     this.permissions = { ...(init.permissions ?? DEFAULT_PERMISSIONS) };
+    this.uid = init.uid ?? createHash('sha256').update(init.apiKey).digest().readUInt32BE(0);
     this.currencies = init.currencies ?? defaultCurrencies(init.apiKey);
     this.balances = { ...DEFAULT_BALANCES };
     for (const currency of this.currencies) {

@@ -125,22 +125,28 @@ const router = new Router()
     },
   })
   .on('GET', '/sapi/v1/capital/deposit/address', { signed: true, handle: depositAddressReply })
+  // https://developers.binance.com/docs/wallet/account/api-key-permission: the current example's fields; and
+  // tradingAuthorityExpirationTime, in Binance's OpenAPI file, when the trading permission lapses.
   .on('GET', '/sapi/v1/account/apiRestrictions', {
     signed: true,
     open: true,
     handle: (ctx) => {
       const { permissions } = accountOf(ctx);
       return json({
-        ipRestrict: false,
-        createTime: 1_700_000_000_000,
+        ipRestrict: (permissions.ipAllowlist ?? []).length > 0,
+        createTime: 1_698_645_219_000,
         enableReading: permissions.read,
-        enableSpotAndMarginTrading: permissions.trade,
         enableWithdrawals: permissions.withdraw,
         enableInternalTransfer: false,
         enableMargin: false,
         enableFutures: false,
         permitsUniversalTransfer: false,
         enableVanillaOptions: false,
+        enableFixApiTrade: false,
+        enableFixReadOnly: true,
+        enableSpotAndMarginTrading: permissions.trade,
+        enablePortfolioMarginTrading: false,
+        ...(permissions.expiresAt === undefined ? {} : { tradingAuthorityExpirationTime: permissions.expiresAt }),
       });
     },
   });

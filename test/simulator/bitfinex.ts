@@ -79,6 +79,7 @@ const router = new Router()
     handle: (ctx) => json(Object.entries(accountOf(ctx).balances).map(([code, amount]) => ['exchange', currencyId(code), amount, 0, amount, null, null])),
   })
   .on('POST', '/v2/auth/w/deposit/address', { signed: true, handle: depositAddressReply })
+  // https://docs.bitfinex.com/reference/key-permissions: [SCOPE, READ, WRITE] for each of the documented scopes.
   .on('POST', '/v2/auth/r/permissions', {
     signed: true,
     open: true,
@@ -92,8 +93,10 @@ const router = new Router()
         ['positions', flag(read), flag(trade)],
         ['funding', flag(read), flag(trade)],
         ['settings', flag(read), 0],
-        ['wallets', flag(read), flag(withdraw)],
+        ['wallets', flag(read), 0],
         ['withdraw', 0, flag(withdraw)],
+        ['ui_withdraw', 0, 0],
+        ['bfxpay', 0, 0],
       ]);
     },
   });

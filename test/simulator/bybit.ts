@@ -111,29 +111,52 @@ const router = new Router()
       return ok({ list: [{ accountType: 'UNIFIED', totalEquity: '0', coin }] });
     },
   })
+  // https://bybit-exchange.github.io/docs/v5/user/apikey-info, as its example: every trading bucket is filled even for
+  // a read-only key (readOnly 1); "Withdraw" in Wallet; ips ["*"] for a key bound to no IP, whose expiry is then told.
   .on('GET', '/v5/user/query-api', {
     signed: true,
     open: true,
     handle: (ctx) => {
-      const { apiKey, permissions } = accountOf(ctx);
+      const { apiKey, permissions, uid } = accountOf(ctx);
+      const ips = permissions.ipAllowlist ?? [];
+      // "The expiry day of the api key. Only for those api key with no IP bound or the password has been changed".
+      const expires = ips.length > 0 ? undefined : permissions.expiresAt;
       return ok({
-        id: '1',
+        id: String(uid % 10_000_000),
         note: 'simulator',
         apiKey,
-        readOnly: permissions.trade || permissions.withdraw ? 0 : 1,
+        readOnly: permissions.trade ? 0 : 1,
         secret: '',
         permissions: {
-          ContractTrade: permissions.trade ? ['Order', 'Position'] : [],
-          Spot: permissions.trade ? ['SpotTrade'] : [],
-          Wallet: permissions.withdraw ? ['AccountTransfer', 'Withdraw'] : ['AccountTransfer'],
+          ContractTrade: ['Order', 'Position'],
+          Spot: ['SpotTrade'],
+          Wallet: permissions.withdraw ? ['AccountTransfer', 'SubMemberTransfer', 'Withdraw'] : ['AccountTransfer', 'SubMemberTransfer'],
           Options: [],
-          Derivatives: [],
-          Exchange: [],
+          Derivatives: ['DerivativesTrade'],
+          CopyTrading: [],
+          BlockTrade: [],
+          Exchange: ['ExchangeHistory'],
+          NFT: [],
+          Affiliate: [],
+          Earn: ['Earn'],
         },
-        ips: ['*'],
+        ips: ips.length > 0 ? ips : ['*'],
         type: 1,
+        deadlineDay: expires === undefined ? -2 : Math.ceil((expires - Date.now()) / 86_400_000),
+        expiredAt: new Date(expires ?? 0).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+        createdAt: '2025-10-13T03:20:45Z',
         unified: 0,
         uta: 1,
+        userID: uid,
+        inviterID: 0,
+        vipLevel: 'No VIP',
+        mktMakerLevel: '0',
+        affiliateID: 0,
+        rsaPublicKey: '',
+        isMaster: true,
+        parentUid: '0',
+        kycLevel: 'LEVEL_1',
+        kycRegion: 'MYS',
       });
     },
   });

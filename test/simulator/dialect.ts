@@ -24,7 +24,7 @@ export interface SimReply {
 }
 
 /** Everything that can go wrong, answered in the exchange's own words by `Dialect.error`. */
-export type ErrorKind = Exclude<FaultKind, 'timeout'> | 'not_found' | 'bad_request' | 'invalid_nonce';
+export type ErrorKind = Exclude<FaultKind, 'timeout' | 'reply'> | 'not_found' | 'bad_request' | 'invalid_nonce';
 
 /** Why a signed request was refused; dialects answer each with the exchange's own code. */
 export type AuthFailure = 'key' | 'signature' | 'passphrase' | 'timestamp';
@@ -37,6 +37,8 @@ export interface RouteContext {
   req: SimRequest;
   /** The verified account on signed routes; undefined on public ones. */
   account: SimAccount | undefined;
+  /** Every key of the verified account's exchange user (itself included), in registration order; empty on public routes. */
+  peers: readonly SimAccount[];
   catalogue: Catalogue;
   pathParams: Record<string, string>;
 }

@@ -24,7 +24,7 @@ export interface ExchangeExpectations {
   /** What fetching a coin with no address (LTC) raises. */
   missing: ErrorClass;
   /** Error class of fetchBalance under each fault; `malformed` is handled apart (see tests). */
-  faults: Record<Exclude<FaultKind, 'malformed'>, ErrorClass>;
+  faults: Record<Exclude<FaultKind, 'malformed' | 'reply'>, ErrorClass>;
   /** Error class of the deposit-address call when its response is truncated JSON. */
   malformedAddress: ErrorClass;
   /** The key-permission endpoint through CCXT's implicit API, where the exchange has one. */
@@ -50,12 +50,12 @@ type Implicit = Record<string, (params?: Record<string, unknown>) => Promise<unk
 
 type Json = Record<string, unknown>;
 
-function implicit(name: string, canWithdraw: (answer: Json) => boolean, params: Json = {}): PermissionProbe {
+function implicit(name: string, canWithdraw: (answer: Json) => boolean, params: (client: Exchange) => Json = () => ({})): PermissionProbe {
   return {
     call: (client) => {
       const method = (client as unknown as Implicit)[name];
       if (method === undefined) throw new Error(`${client.id} has no ${name}`);
-      return method.call(client, params);
+      return method.call(client, params(client));
     },
     canWithdraw: (answer) => canWithdraw(answer as Json),
   };
@@ -137,7 +137,7 @@ export const EXPECTATIONS: Readonly<Record<ExchangeId, ExchangeExpectations>> = 
     missing: ccxt.NotSupported,
     faults: common,
     malformedAddress: ccxt.NotSupported,
-    permissions: implicit('spotPrivateGetV2UserApiKey', (a) => String(pick(a, 'data', 0, 'permission')).split(',').includes('withdraw'), { uid: '1', accessKey: 'x' }),
+    permissions: implicit('spotPrivateGetV2UserApiKey', (a) => String(pick(a, 'data', 0, 'permission')).split(',').includes('withdraw'), (client) => ({ accessKey: client.apiKey })),
   },
   kucoin: {
     balancePath: '/api/v1/accounts',
@@ -149,9 +149,10 @@ export const EXPECTATIONS: Readonly<Record<ExchangeId, ExchangeExpectations>> = 
     xrpNetwork: 'XRP',
     mapsNetworks: true,
     missing: ccxt.ExchangeError,
-    faults: { ...common, maintenance: ccxt.ExchangeNotAvailable },
+    // CCXT reads KuCoin's 400007 "Access Denied" as a wrong key; the service reads it as a missing permission.
+    faults: { ...common, maintenance: ccxt.ExchangeNotAvailable, permission: ccxt.AuthenticationError },
     malformedAddress: ccxt.ExchangeError,
-    permissions: implicit('privateGetUserApiKey', (a) => String(pick(a, 'data', 'permission')).split(',').includes('Withdrawal')),
+    permissions: implicit('privateGetUserApiKey', (a) => String(pick(a, 'data', 'permission')).split(',').includes('Transfer')),
   },
   bybit: {
     balancePath: '/wallet-balance',
@@ -177,7 +178,8 @@ export const EXPECTATIONS: Readonly<Record<ExchangeId, ExchangeExpectations>> = 
     xrpNetwork: 'XRP',
     mapsNetworks: true,
     missing: ccxt.InvalidAddress,
-    faults: common,
+    // CCXT does not know OKX's 50120 ("doesn't have permission"): a plain ExchangeError.
+    faults: { ...common, permission: ccxt.ExchangeError },
     malformedAddress: ccxt.InvalidAddress,
     permissions: implicit('privateGetAccountConfig', (a) => String(pick(a, 'data', 0, 'perm')).split(',').includes('withdraw')),
   },

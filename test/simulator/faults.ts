@@ -1,7 +1,12 @@
 import type { FaultKind, FaultSpec } from './types.js';
 
-interface ActiveFault {
+/** A fault that hit a request: its kind, and for 'reply' what to answer. */
+export interface Hit {
   kind: FaultKind;
+  reply?: FaultSpec['reply'];
+}
+
+interface ActiveFault extends Hit {
   remaining: number;
   until: number;
   pathIncludes: string | undefined;
@@ -19,6 +24,7 @@ export class FaultQueue {
     const timed = spec.durationMs !== undefined;
     this.faults.push({
       kind: spec.kind,
+      reply: spec.reply,
       remaining: spec.count ?? (timed ? Number.POSITIVE_INFINITY : 1),
       until: timed ? now + (spec.durationMs ?? 0) : Number.POSITIVE_INFINITY,
       pathIncludes: spec.pathIncludes,
@@ -31,11 +37,11 @@ export class FaultQueue {
   }
 
   /** The fault that hits a request to `path` at `now`, consuming one use of it. */
-  take(path: string, now: number): FaultKind | undefined {
+  take(path: string, now: number): Hit | undefined {
     this.faults = this.faults.filter((f) => f.remaining > 0 && f.until > now);
     const hit = this.faults.find((f) => f.pathIncludes === undefined || path.includes(f.pathIncludes));
     if (hit === undefined) return undefined;
     hit.remaining -= 1;
-    return hit.kind;
+    return { kind: hit.kind, reply: hit.reply };
   }
 }

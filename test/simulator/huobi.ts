@@ -107,13 +107,33 @@ const router = new Router()
     },
   })
   .on('GET', '/v2/account/deposit/address', { signed: true, handle: depositAddresses })
+  // GET /v2/user/uid (https://www.htx.com/en-us/opend/newApiPages/?id=7ec52d6c-7773-11ed-9966-0242ac110003).
+  .on('GET', '/v2/user/uid', { signed: true, open: true, handle: (ctx) => v2(accountOf(ctx).uid) })
+  // GET /v2/user/api-key (https://www.htx.com/en-us/opend/newApiPages/?id=7ec52c92-7773-11ed-9966-0242ac110003):
+  // "accessKey ... if not specified, it will return all API keys belong to the UID".
   .on('GET', '/v2/user/api-key', {
     signed: true,
     open: true,
     handle: (ctx) => {
-      const { apiKey, permissions } = accountOf(ctx);
-      const permission = ['readOnly', permissions.trade ? 'trade' : '', permissions.withdraw ? 'withdraw' : ''].filter((p) => p !== '').join(',');
-      return v2([{ accessKey: apiKey, note: 'simulator', permission, ipAddresses: '', validDays: -1, status: 'normal', createTime: 1_700_000_000_000, updateTime: 1_700_000_000_000 }]);
+      const uid = ctx.req.query.get('uid');
+      if (uid !== null && uid !== String(accountOf(ctx).uid)) return json({ code: 2002, message: 'invalid field value', ok: false });
+      const accessKey = ctx.req.query.get('accessKey');
+      const keys = ctx.peers.filter((k) => accessKey === null || k.apiKey === accessKey);
+      return json({
+        code: 200,
+        message: 'success',
+        data: keys.map(({ apiKey, permissions }) => ({
+          accessKey: apiKey,
+          status: 'normal',
+          note: 'simulator',
+          permission: ['readOnly', permissions.trade ? 'trade' : '', permissions.withdraw ? 'withdraw' : ''].filter((p) => p !== '').join(','),
+          ipAddresses: (permissions.ipAllowlist ?? []).join(','),
+          validDays: permissions.expiresAt === undefined ? -1 : Math.floor((permissions.expiresAt - Date.now()) / 86_400_000),
+          createTime: 1_615_192_704_000,
+          updateTime: 1_623_030_338_000,
+        })),
+        ok: true,
+      });
     },
   });
 

@@ -111,17 +111,32 @@ const router = new Router()
     },
   })
   .on('POST', '/0/private/DepositAddresses', { signed: true, handle: depositAddresses })
+  // https://docs.kraken.com/api-reference/account-data/get-api-key-info: numbers as strings, validUntil "0" for none.
   .on('POST', '/0/private/GetApiKeyInfo', {
     signed: true,
     open: true,
     handle: (ctx) => {
       const { apiKey, permissions } = accountOf(ctx);
       const granted = [
-        ...(permissions.read ? ['query-funds', 'deposit-funds', 'query-open-trades', 'query-closed-trades', 'query-ledger-entries'] : []),
-        ...(permissions.trade ? ['modify-trades', 'close-trades'] : []),
+        ...(permissions.read ? ['query-funds', 'query-open-trades'] : []),
         ...(permissions.withdraw ? ['withdraw-funds'] : []),
+        ...(permissions.trade ? ['modify-trades'] : []),
       ];
-      return ok({ apiKeyName: 'simulator', apiKey, nonce: new URLSearchParams(ctx.req.body).get('nonce'), nonceWindow: NONCE_WINDOW_MS, permissions: granted, validUntil: '0', queryFrom: '0', queryTo: '0', createdTime: '1700000000', modifiedTime: '1700000000', ipAllowlist: [] });
+      return ok({
+        apiKeyName: 'simulator',
+        apiKey,
+        nonce: new URLSearchParams(ctx.req.body).get('nonce'),
+        nonceWindow: 0,
+        permissions: granted,
+        iban: 'AA88 N84G WOAK NMOI',
+        validUntil: String(Math.floor((permissions.expiresAt ?? 0) / 1000)),
+        queryFrom: '0',
+        queryTo: '0',
+        createdTime: '1772542900',
+        modifiedTime: '1772543095',
+        ipAllowlist: permissions.ipAllowlist ?? [],
+        lastUsed: String(Math.floor(Date.now() / 1000)),
+      });
     },
   });
 

@@ -133,13 +133,16 @@ const router = new Router()
     },
   })
   .on('POST', '/api/v3/deposit-address/create', { signed: true, handle: createAddress })
+  // "Get Apikey Info" (https://www.kucoin.com/docs-new/api-3470130): permission words General, Spot, Margin, Futures,
+  // InnerTransfer, Transfer (withdrawals), Earn; ipWhitelist as KuCoin shows it, partly masked.
   .on('GET', '/api/v1/user/api-key', {
     signed: true,
     open: true,
     handle: (ctx) => {
-      const { apiKey, permissions } = accountOf(ctx);
-      const granted = ['General', permissions.trade ? 'Spot' : '', permissions.withdraw ? 'Withdrawal' : ''].filter((p) => p !== '');
-      return ok({ remark: 'simulator', apiKey, apiVersion: 3, permission: granted.join(','), ipWhitelist: '', createdAt: 1_700_000_000_000, uid: 1, isMaster: true });
+      const { apiKey, permissions, uid } = accountOf(ctx);
+      const granted = ['General', ...(permissions.trade ? ['Spot', 'Margin'] : []), 'Earn', 'InnerTransfer', ...(permissions.withdraw ? ['Transfer'] : [])];
+      const masked = (permissions.ipAllowlist ?? []).map((ip) => ip.replace(/^(\d+)\.\d+\.\d+\.(\d+)$/, '$1.**.$2'));
+      return ok({ remark: 'simulator', apiKey, apiVersion: 3, permission: granted.join(','), ipWhitelist: masked.join(','), createdAt: 1_728_443_843_000, uid, isMaster: true });
     },
   });
 
@@ -177,7 +180,8 @@ export const kucoin: Dialect = {
       case 'invalid_nonce':
         return AUTH_ERRORS.timestamp;
       case 'permission':
-        return failure('400303', 'Access denied: this account is restricted, require more permission.', 403);
+        // System error code 400007 "Access Denied" (https://github.com/Kucoin/kucoin-api-docs, source/localizable/index.html.md).
+        return failure('400007', 'Access Denied', 403);
       case 'rate_limit':
         return failure('429000', 'Exceeded the access frequency, please retry later.', 429);
       case 'maintenance':

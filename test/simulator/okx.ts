@@ -92,15 +92,46 @@ const router = new Router()
       return ok([{ uTime: String(Date.now()), totalEq: '0', details }]);
     },
   })
+  // https://www.okx.com/docs-v5/en/#trading-account-rest-api-get-account-configuration: perm "read_only,withdraw,trade",
+  // ip "" when the key is bound to none.
   .on('GET', '/api/v5/account/config', {
     signed: true,
     open: true,
     handle: (ctx) => {
-      const { permissions, apiKey } = accountOf(ctx);
-      const perm = [permissions.read ? 'read_only' : '', permissions.trade ? 'trade' : '', permissions.withdraw ? 'withdraw' : '']
-        .filter((p) => p !== '')
-        .join(',');
-      return ok([{ uid: apiKey.slice(0, 8), mainUid: apiKey.slice(0, 8), acctLv: '2', posMode: 'net_mode', perm, label: 'sim', ip: '' }]);
+      const { permissions, uid } = accountOf(ctx);
+      const perm = [permissions.read ? 'read_only' : '', permissions.withdraw ? 'withdraw' : '', permissions.trade ? 'trade' : ''].filter((p) => p !== '').join(',');
+      return ok([
+        {
+          acctLv: '2',
+          acctStpMode: 'cancel_maker',
+          autoLoan: false,
+          ctIsoMode: 'automatic',
+          enableSpotBorrow: false,
+          greeksType: 'PA',
+          ip: (permissions.ipAllowlist ?? []).join(','),
+          type: '0',
+          kycLv: '3',
+          label: 'simulator',
+          level: 'Lv1',
+          levelTmp: '',
+          liquidationGear: '-1',
+          mainUid: String(uid),
+          mgnIsoMode: 'automatic',
+          opAuth: '1',
+          perm,
+          posMode: 'net_mode',
+          roleType: '0',
+          spotBorrowAutoRepay: false,
+          spotOffsetType: '',
+          spotRoleType: '0',
+          spotTraderInsts: [],
+          stgyType: '0',
+          traderInsts: [],
+          uid: String(uid),
+          settleCcy: 'USDT',
+          settleCcyList: ['USD', 'USDC', 'USDT'],
+        },
+      ]);
     },
   });
 
@@ -137,7 +168,8 @@ export const okx: Dialect = {
       case 'invalid_nonce':
         return AUTH_ERRORS.timestamp;
       case 'permission':
-        return json({ code: '50110', msg: "Your IP address is not included in your API key's IP whitelist.", data: [] }, 401);
+        // 50120 | HTTP 200 | "This API key doesn't have permission to use this function" (https://www.okx.com/docs-v5/en/#error-code-rest-api).
+        return json({ code: '50120', msg: "This API key doesn't have permission to use this function", data: [] });
       case 'rate_limit':
         return json({ code: '50011', msg: 'Too Many Requests', data: [] }, 429);
       case 'maintenance':

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SimAccount } from './account.js';
 import { Catalogue } from './catalogue.js';
-import { SimError } from './dialect.js';
+import { json, SimError } from './dialect.js';
 import type { Dialect, SimReply, SimRequest } from './dialect.js';
 import { FaultQueue } from './faults.js';
 import { listen } from './http-server.js';
@@ -126,10 +126,12 @@ export class SimExchange {
         return this.rateLimited(admission.retryAfterMs);
       }
     }
-    const fault = this.faults.take(req.rawQuery === '' ? req.path : `${req.path}?${req.rawQuery}`, req.now);
-    if (fault !== undefined) {
+    const hit = this.faults.take(req.rawQuery === '' ? req.path : `${req.path}?${req.rawQuery}`, req.now);
+    if (hit !== undefined) {
+      const fault = hit.kind;
       entry.fault = fault;
       if (fault === 'timeout') return 'hold';
+      if (fault === 'reply') return customReply(hit.reply);
       return fault === 'rate_limit' ? this.rateLimited(1000) : this.dialect.error(fault);
     }
     const matched = this.dialect.match(req);
@@ -144,7 +146,8 @@ export class SimExchange {
       if (matched.route.open !== true && !account.permissions.read) return this.dialect.error('permission');
     }
     try {
-      return matched.route.handle({ req, account, catalogue: this.catalogue, pathParams: matched.pathParams });
+      const peers = account === undefined ? [] : [...this.accounts.values()].filter((a) => a.uid === account.uid);
+      return matched.route.handle({ req, account, peers, catalogue: this.catalogue, pathParams: matched.pathParams });
     } catch (error) {
       if (error instanceof SimError) return this.dialect.error(error.kind, error.message);
       throw error;
@@ -155,4 +158,11 @@ export class SimExchange {
     const reply = this.dialect.error('rate_limit');
     return { ...reply, headers: { ...reply.headers, 'retry-after': String(Math.ceil(retryAfterMs / 1000)) } };
   }
+}
+
+/** A 'reply' fault's answer: a string body as it is (HTML, text), anything else as JSON. */
+function customReply(reply: FaultSpec['reply']): SimReply {
+  if (reply === undefined) throw new Error("a 'reply' fault needs its reply");
+  if (typeof reply.body === 'string') return { status: reply.status, body: reply.body, headers: { 'content-type': 'text/html' } };
+  return json(reply.body, reply.status);
 }

@@ -138,7 +138,7 @@ describe.each(EXCHANGE_IDS)('%s', (id) => {
     }
   });
 
-  const kinds: Array<Exclude<FaultKind, 'malformed'>> = ['auth', 'permission', 'rate_limit', 'maintenance', 'server_error', 'timeout'];
+  const kinds: Array<Exclude<FaultKind, 'malformed' | 'reply'>> = ['auth', 'permission', 'rate_limit', 'maintenance', 'server_error', 'timeout'];
   it.each(kinds)('answers an injected %s fault so CCXT raises the expected class', async (kind) => {
     const ex = sim.exchange(id);
     const exchange = await loaded(id, creds);

@@ -47,6 +47,10 @@ export interface SimPermissions {
   read: boolean;
   trade: boolean;
   withdraw: boolean;
+  /** The IP addresses the key is bound to; absent or empty: none. */
+  ipAllowlist?: string[];
+  /** When the key expires (ms since the epoch); absent: never. */
+  expiresAt?: number;
 }
 
 /** Input of `addAccount`: credentials in the exchange's own format plus optional state. */
@@ -56,6 +60,8 @@ export interface SimAccountInit {
   passphrase?: string;
   permissions?: SimPermissions;
   currencies?: SimCurrency[];
+  /** The exchange user the key belongs to (HTX lists every key of a UID); default: one per key. */
+  uid?: number;
 }
 
 /** Failures a test can inject; each is answered in the exchange's own error dialect. */
@@ -66,11 +72,15 @@ export type FaultKind =
   | 'maintenance'
   | 'server_error'
   | 'timeout'
-  | 'malformed';
+  | 'malformed'
+  /** Answers `FaultSpec.reply` as it is: shapes nobody promised (empty payloads, HTML pages, odd types). */
+  | 'reply';
 
 /** A fault for the next `count` matching calls, or for `durationMs`, or (neither) until cleared. */
 export interface FaultSpec {
   kind: FaultKind;
+  /** For kind 'reply': the status and body to answer (JSON when `body` is not a string). */
+  reply?: { status: number; body: unknown };
   count?: number;
   durationMs?: number;
   pathIncludes?: string;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { WalletService } from '../../gen/wallet/v1/wallet_service_pb.js';
-import { EXCHANGE_IDS, type ExchangeId, makeCredentials, type SimCurrency, type Simulator, startSimulator } from '../simulator/index.js';
+import { EXCHANGE_IDS, type ExchangeId, makeCredentials, type SimCurrency, type SimPermissions, type Simulator, startSimulator } from '../simulator/index.js';
 import { connectClient } from './clients.js';
 import type { LogCapture } from './log-capture.js';
 import { startTestService, type TestService } from './service.js';
@@ -14,10 +14,21 @@ export interface Connected {
   readonly creds: ReturnType<typeof makeCredentials>;
 }
 
+/** The simulated key and account to connect. */
+export interface ConnectOptions {
+  readonly withdraw?: boolean;
+  /** More of what the exchange tells about the key (IP binding, expiry). */
+  readonly permissions?: Partial<SimPermissions>;
+  /** The exchange user the key belongs to (HTX lists every key of a UID). */
+  readonly uid?: number;
+  readonly userId?: string;
+  readonly currencies?: SimCurrency[];
+}
+
 export interface ExchangeHarness {
   readonly sim: Simulator;
   readonly svc: TestService;
-  connect(exchange: ExchangeId, opts?: { withdraw?: boolean; userId?: string; currencies?: SimCurrency[] }): Promise<Connected>;
+  connect(exchange: ExchangeId, opts?: ConnectOptions): Promise<Connected>;
 }
 
 /**
@@ -57,7 +68,12 @@ export function useExchangeHarness(logs: LogCapture, env: Record<string, string>
     async connect(exchange, opts = {}) {
       const creds = makeCredentials(exchange, randomUUID());
       logs.registerSecret(creds.apiKey, creds.secret, ...(creds.passphrase ? [creds.passphrase] : []));
-      sim!.exchange(exchange).addAccount({ ...creds, permissions: { read: true, trade: true, withdraw: opts.withdraw ?? false }, currencies: opts.currencies });
+      sim!.exchange(exchange).addAccount({
+        ...creds,
+        permissions: { read: true, trade: true, withdraw: opts.withdraw ?? false, ...opts.permissions },
+        currencies: opts.currencies,
+        uid: opts.uid,
+      });
       const userId = opts.userId ?? randomUUID();
       const client = connectClient(WalletService, svc!.baseUrl, await svc!.token(userId));
       const { exchangeAccount } = await client.createExchangeAccount({

@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file wallet/v1/exchange_account.proto.
  */
 export const file_wallet_v1_exchange_account: GenFile = /*@__PURE__*/
-  fileDesc("CiB3YWxsZXQvdjEvZXhjaGFuZ2VfYWNjb3VudC5wcm90bxIJd2FsbGV0LnYxIowFCg9FeGNoYW5nZUFjY291bnQSCgoCaWQYASABKAkSDwoHdXNlcl9pZBgCIAEoCRITCgtleGNoYW5nZV9pZBgDIAEoCRIUCgxhY2NvdW50X25hbWUYBCABKAkSFAoMc2FuZGJveF9tb2RlGAUgASgIEhEKCWlzX2FjdGl2ZRgGIAEoCBIqCgtzeW5jX3N0YXR1cxgHIAEoDjIVLndhbGxldC52MS5TeW5jU3RhdHVzEjIKDmxhc3Rfc3luY190aW1lGAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIVCg1lcnJvcl9tZXNzYWdlGAkgASgJEjoKCG1ldGFkYXRhGAogAygLMigud2FsbGV0LnYxLkV4Y2hhbmdlQWNjb3VudC5NZXRhZGF0YUVudHJ5EhQKDGFwaV9rZXlfaGludBgLIAEoCRIWCg5oYXNfcGFzc3BocmFzZRgMIAEoCBIuCgtwZXJtaXNzaW9ucxgNIAEoCzIZLndhbGxldC52MS5LZXlQZXJtaXNzaW9ucxIvCgtjcmVhdGVfdGltZRgOIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLdXBkYXRlX3RpbWUYDyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC2RlbGV0ZV90aW1lGBAgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIzCgtjcmVkZW50aWFscxgRIAEoCzIeLndhbGxldC52MS5FeGNoYW5nZUNyZWRlbnRpYWxzGi8KDU1ldGFkYXRhRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASJOChNFeGNoYW5nZUNyZWRlbnRpYWxzEg8KB2FwaV9rZXkYASABKAkSEgoKYXBpX3NlY3JldBgCIAEoCRISCgpwYXNzcGhyYXNlGAMgASgJIoEBCg5LZXlQZXJtaXNzaW9ucxIMCgRyZWFkGAEgASgIEg0KBXRyYWRlGAIgASgIEhAKCHdpdGhkcmF3GAMgASgIEhAKCHJlcG9ydGVkGAQgASgIEi4KCmNoZWNrX3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wYgZwcm90bzM", [file_google_protobuf_timestamp, file_wallet_v1_sync]);
+  fileDesc("CiB3YWxsZXQvdjEvZXhjaGFuZ2VfYWNjb3VudC5wcm90bxIJd2FsbGV0LnYxIowFCg9FeGNoYW5nZUFjY291bnQSCgoCaWQYASABKAkSDwoHdXNlcl9pZBgCIAEoCRITCgtleGNoYW5nZV9pZBgDIAEoCRIUCgxhY2NvdW50X25hbWUYBCABKAkSFAoMc2FuZGJveF9tb2RlGAUgASgIEhEKCWlzX2FjdGl2ZRgGIAEoCBIqCgtzeW5jX3N0YXR1cxgHIAEoDjIVLndhbGxldC52MS5TeW5jU3RhdHVzEjIKDmxhc3Rfc3luY190aW1lGAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIVCg1lcnJvcl9tZXNzYWdlGAkgASgJEjoKCG1ldGFkYXRhGAogAygLMigud2FsbGV0LnYxLkV4Y2hhbmdlQWNjb3VudC5NZXRhZGF0YUVudHJ5EhQKDGFwaV9rZXlfaGludBgLIAEoCRIWCg5oYXNfcGFzc3BocmFzZRgMIAEoCBIuCgtwZXJtaXNzaW9ucxgNIAEoCzIZLndhbGxldC52MS5LZXlQZXJtaXNzaW9ucxIvCgtjcmVhdGVfdGltZRgOIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLdXBkYXRlX3RpbWUYDyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC2RlbGV0ZV90aW1lGBAgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIzCgtjcmVkZW50aWFscxgRIAEoCzIeLndhbGxldC52MS5FeGNoYW5nZUNyZWRlbnRpYWxzGi8KDU1ldGFkYXRhRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASJOChNFeGNoYW5nZUNyZWRlbnRpYWxzEg8KB2FwaV9rZXkYASABKAkSEgoKYXBpX3NlY3JldBgCIAEoCRISCgpwYXNzcGhyYXNlGAMgASgJIvYBCg5LZXlQZXJtaXNzaW9ucxIMCgRyZWFkGAEgASgIEg0KBXRyYWRlGAIgASgIEhAKCHdpdGhkcmF3GAMgASgIEhAKCHJlcG9ydGVkGAQgASgIEi4KCmNoZWNrX3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhoKDWlwX3Jlc3RyaWN0ZWQYBiABKAhIAIgBARIUCgxpcF9hbGxvd2xpc3QYByADKAkSLwoLZXhwaXJlX3RpbWUYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQhAKDl9pcF9yZXN0cmljdGVkYgZwcm90bzM", [file_google_protobuf_timestamp, file_wallet_v1_sync]);
 
 /**
  * A user's account on one exchange: the API key the service uses on the
@@ -216,8 +216,9 @@ export type KeyPermissions = Message<"wallet.v1.KeyPermissions"> & {
   withdraw: boolean;
 
   /**
-   * Output only. Whether the exchange reports permissions at all; when false
-   * the three flags above are unknown.
+   * Output only. Whether the exchange's answer told the permissions; when
+   * false the three flags above are unknown, never "safe" (the exchange tells
+   * none, as Coinbase Exchange, or answered in a shape we could not read).
    *
    * @generated from field: bool reported = 4;
    */
@@ -229,6 +230,30 @@ export type KeyPermissions = Message<"wallet.v1.KeyPermissions"> & {
    * @generated from field: google.protobuf.Timestamp check_time = 5;
    */
   checkTime?: Timestamp | undefined;
+
+  /**
+   * Output only. Whether the key only works from the IP addresses in
+   * ip_allowlist; absent when the exchange does not tell.
+   *
+   * @generated from field: optional bool ip_restricted = 6;
+   */
+  ipRestricted?: boolean | undefined;
+
+  /**
+   * Output only. The IP addresses (or ranges) the key is bound to, as the
+   * exchange lists them; empty when it is bound to none or the exchange does not tell.
+   *
+   * @generated from field: repeated string ip_allowlist = 7;
+   */
+  ipAllowlist: string[];
+
+  /**
+   * Output only. When the key expires, as the exchange reports it; absent when
+   * it does not expire or the exchange does not tell.
+   *
+   * @generated from field: google.protobuf.Timestamp expire_time = 8;
+   */
+  expireTime?: Timestamp | undefined;
 };
 
 /**

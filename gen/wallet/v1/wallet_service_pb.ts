@@ -362,7 +362,9 @@ export type TestExchangeConnectionResponse = Message<"wallet.v1.TestExchangeConn
   errorMessage: string;
 
   /**
-   * Things the user should act on, e.g. a key that can withdraw funds.
+   * Things the user should act on, each "<REASON>: <message>", e.g.
+   * "EXCHANGE_KEY_CAN_WITHDRAW: ...", "EXCHANGE_KEY_EXPIRING: ...",
+   * "EXCHANGE_KEY_PERMISSIONS_UNKNOWN: ...", "EXCHANGE_KEY_PERMISSIONS_NOT_REPORTED: ...".
    *
    * @generated from field: repeated string warnings = 6;
    */
