@@ -198,5 +198,6 @@ describe("checkDepositAddress: hostile and unknown", () => {
   it("stores an address of a network without a validator as not checked", () => {
     expect(check("EOS", "binancecleos", "123456")).toEqual({ result: "not_checked" });
     expect(check("LIGHTNING", "lnbc1anything")).toEqual({ result: "not_checked" });
+    for (const network of ["constructor", "__proto__", "toString", "", "btc"]) expect(check(network, "abc"), network).toEqual({ result: "not_checked" });
   });
 });

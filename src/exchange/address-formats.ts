@@ -47,7 +47,7 @@ const DOGE = bitcoinLike({ versions: [0x1e, 0x16] }, { versions: [0x71, 0xc4] })
  * The EVM chains share Ethereum's address format; tokens on a chain share
  * its addresses (USDT on TRC20 is a TRON address).
  */
-const RULES: Readonly<Record<string, NetworkRule>> = {
+const RULES: ReadonlyMap<string, NetworkRule> = new Map(Object.entries({
   BTC: { address: BTC },
   LTC: { address: LTC },
   DOGE: { address: DOGE },
@@ -65,13 +65,10 @@ const RULES: Readonly<Record<string, NetworkRule>> = {
   SOL: { address: solana },
   TON: { address: ton },
   ADA: { address: cardano },
-};
+} satisfies Record<string, NetworkRule>));
 
 /** The networks with a validator, for docs and tests. */
-export const CHECKED_NETWORKS: readonly string[] = Object.keys(RULES);
-
-/** The networks whose tag format is checked too. */
-export const CHECKED_TAG_NETWORKS: readonly string[] = Object.keys(RULES).filter((n) => RULES[n]!.tag);
+export const CHECKED_NETWORKS: readonly string[] = [...RULES.keys()];
 
 /** What the address column holds (varchar 255). */
 const MAX_ADDRESS = 255;
@@ -88,9 +85,10 @@ const MAX_TAG = 100;
  * (sandbox accounts) also admits test-network forms; otherwise only mainnet.
  */
 export function checkDepositAddress(network: string, address: unknown, tag: unknown, options: { readonly testnet: boolean }): AddressCheck {
-  const failure = checkStorable(address, tag) ?? checkRule(RULES[network], address as string, tag as string | undefined, options.testnet);
+  const rule = RULES.get(network);
+  const failure = checkStorable(address, tag) ?? checkRule(rule, address as string, tag as string | undefined, options.testnet);
   if (failure) return { result: "invalid", ...failure };
-  return { result: RULES[network] ? "valid" : "not_checked" };
+  return { result: rule ? "valid" : "not_checked" };
 }
 
 function checkStorable(address: unknown, tag: unknown): FormatFailure | undefined {
