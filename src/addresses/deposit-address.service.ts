@@ -40,7 +40,8 @@ export interface RefreshResult {
 /**
  * Deposit addresses: fetched from the exchange (created there only when none
  * exists and the exchange can), checked against their network, stored with
- * an explicit network and their audit trail, read back fast. Every read is scoped to the caller.
+ * an explicit network and their audit trail, read back fast. Every read is
+ * scoped to the caller.
  */
 export class DepositAddressService {
   /** Plain-SQL reads need no unit of work: Get and List skip the per-call ORM context. */
