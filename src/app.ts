@@ -4,6 +4,7 @@ import { ExchangeAccountService } from "./accounts/exchange-account.service.js";
 import { AccountExchange } from "./accounts/account-exchange.js";
 import { KeyPolicy } from "./accounts/key-policy.js";
 import { SyncAdminService } from "./admin/sync-admin.service.js";
+import { AddressChecker } from "./addresses/address-check.js";
 import { DepositAddressService } from "./addresses/deposit-address.service.js";
 import type { Config } from "./config.js";
 import type { Cipher } from "./crypto/cipher.js";
@@ -73,7 +74,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
     marketsTtlMs: deps.config.marketsTtlMs,
   });
   const access = new AccountExchange(accounts, exchangeClients, new KeyPolicy(deps.config.keyPolicy), logger);
-  const addresses = new DepositAddressService(orm.em, access);
+  const checker = new AddressChecker(metrics.registry, logger);
+  const addresses = new DepositAddressService(orm.em, access, checker);
   const sync = new AddressSyncService(
     orm.em,
     access,
@@ -82,6 +84,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     logger,
     // As many reads in flight as the account's rate-limit window holds: the limiter sets the pace.
     (exchangeId) => Math.min(64, Math.max(4, exchangeClients.limitsOf(exchangeId).perAccount.requests)),
+    checker,
   );
   const jobs = new BackgroundJobs({
     databaseUrl: deps.databaseUrl,

@@ -1,6 +1,6 @@
 import type { ExchangeAccount } from "../accounts/exchange-account.entity.js";
-import type { ExchangeAddress } from "../exchange/exchange-client.js";
 import type { Actor } from "../identity/caller.js";
+import type { CheckedAddress } from "./address-check.js";
 import type { Route } from "./address-route.js";
 import type { DepositAddressRepository } from "./deposit-address.repository.js";
 import type { AddressView } from "./deposit-address.view.js";
@@ -21,13 +21,14 @@ export interface AddressAnnotations {
  * case one statement with its audit event: a new route is added ("created");
  * the same address and tag only moves last_verified_at (a "verified" event
  * when a user asked); another address or tag is recorded with old and new
- * values ("changed"), never silently.
+ * values ("changed"), never silently. Only a checked answer gets here
+ * (AddressChecker), and what was checked is stored with it.
  */
 export async function recordFetched(
   repo: DepositAddressRepository,
   account: ExchangeAccount,
   held: AddressView | undefined,
-  fetched: ExchangeAddress,
+  fetched: CheckedAddress,
   route: Route,
   actor: Actor,
   options: { annotations?: AddressAnnotations; auditVerified?: boolean } = {},
@@ -38,7 +39,7 @@ export async function recordFetched(
     return { address: await repo.insertFetched(account, route, fetched, actor, options.annotations ?? {}), outcome: "added" };
   }
   if (held.address === fetched.address && held.tag === tag) {
-    return { address: await repo.markVerified(held.id, tagRequired, options.auditVerified ? actor : undefined), outcome: "unchanged" };
+    return { address: await repo.markVerified(held.id, tagRequired, fetched.validation, options.auditVerified ? actor : undefined), outcome: "unchanged" };
   }
   const previous = { address: held.address, tag: held.tag };
   return { address: await repo.replaceFetched(held.id, fetched, tagRequired, actor, previous), outcome: "updated", previous };

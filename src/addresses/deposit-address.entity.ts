@@ -1,5 +1,6 @@
 import { defineEntity, type InferEntity, p } from "@mikro-orm/core";
 import { ExchangeAccountSchema } from "../accounts/exchange-account.entity.js";
+import type { AddressValidation } from "./address-check.js";
 
 /** A deposit address of an exchange account (table exchange_deposit_addresses). */
 export const DepositAddressSchema = defineEntity({
@@ -15,6 +16,8 @@ export const DepositAddressSchema = defineEntity({
     tag: p.string().length(100).nullable(),
     network: p.string().length(50),
     tagRequired: p.boolean().default(false),
+    /** Rows from before addresses were checked are "not_checked" until a refresh or sync re-verifies them. */
+    addressValidation: p.string().length(20).$type<AddressValidation>().default("not_checked"),
     addressType: p.string().length(20).default("deposit"),
     label: p.string().length(100).nullable(),
     description: p.text().nullable(),

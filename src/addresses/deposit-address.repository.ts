@@ -1,8 +1,8 @@
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { ExchangeAccount } from "../accounts/exchange-account.entity.js";
-import type { ExchangeAddress } from "../exchange/exchange-client.js";
 import type { Actor } from "../identity/caller.js";
 import type { PageRequest } from "../pagination.js";
+import type { AddressValidation, CheckedAddress } from "./address-check.js";
 import type { AddressAnnotations } from "./address-recorder.js";
 import type { Route } from "./address-route.js";
 import { DepositAddressSchema, type DepositAddress } from "./deposit-address.entity.js";
@@ -70,16 +70,17 @@ export class DepositAddressRepository {
    * Records that the exchange confirmed an address unchanged: last_verified_at
    * moves, and with `actor` (a user's refresh, not a sync) a "verified" event
    * is written, in one statement. The commonest write of refreshes and syncs.
+   * What was checked moves too: a row stored before checks existed gets them here.
    */
-  async markVerified(id: string, tagRequired: boolean, actor?: Actor): Promise<AddressView> {
+  async markVerified(id: string, tagRequired: boolean, validation: AddressValidation, actor?: Actor): Promise<AddressView> {
     const event = actor
       ? `, e as (insert into address_activity_log (address_id, user_id, action, new_values, ip_address, user_agent)
            select id, user_id, 'verified', jsonb_build_object('address', address, 'tag', tag), ?::inet, ? from u)`
       : "";
-    const params: unknown[] = [tagRequired, id];
+    const params: unknown[] = [tagRequired, validation, id];
     if (actor) params.push(actor.ipAddress ?? null, actor.userAgent ?? null);
     const rows = await this.em.execute(
-      `with u as (update exchange_deposit_addresses set last_verified_at = now(), tag_required = ? where id = ? returning *)${event}
+      `with u as (update exchange_deposit_addresses set last_verified_at = now(), tag_required = ?, address_validation = ? where id = ? returning *)${event}
        select ${viewColumns("full", "u")} from u`,
       params,
     );
@@ -87,18 +88,18 @@ export class DepositAddressRepository {
   }
 
   /** Stores a route's address as the exchange gave it, with its "created" event. */
-  async insertFetched(account: ExchangeAccount, route: Route, fetched: ExchangeAddress, actor: Actor, annotations: AddressAnnotations): Promise<AddressView> {
+  async insertFetched(account: ExchangeAccount, route: Route, fetched: CheckedAddress, actor: Actor, annotations: AddressAnnotations): Promise<AddressView> {
     const rows = await this.em.execute(
       `with a as (
-         insert into exchange_deposit_addresses (exchange_account_id, user_id, exchange_id, currency, network, address, tag, tag_required,
+         insert into exchange_deposit_addresses (exchange_account_id, user_id, exchange_id, currency, network, address, tag, tag_required, address_validation,
            label, description, user_metadata, exchange_metadata, request_id, last_verified_at)
-         values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?, now()) returning *),
+         values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?, now()) returning *),
        e as (
          insert into address_activity_log (address_id, user_id, action, new_values, ip_address, user_agent)
          select id, user_id, 'created', jsonb_build_object('currency', currency, 'network', network, 'address', address, 'tag', tag, 'label', label), ?::inet, ? from a)
        select ${viewColumns("full", "a")} from a`,
       [
-        account.id, account.userId, account.exchangeId, route.currency.code, route.network.network, fetched.address, fetched.tag ?? null, route.network.tagRequired,
+        account.id, account.userId, account.exchangeId, route.currency.code, route.network.network, fetched.address, fetched.tag ?? null, route.network.tagRequired, fetched.validation,
         annotations.label || null, annotations.description || null, JSON.stringify(annotations.userMetadata ?? {}), JSON.stringify(fetched.raw), annotations.requestId || null,
         actor.ipAddress ?? null, actor.userAgent ?? null,
       ],
@@ -107,16 +108,16 @@ export class DepositAddressRepository {
   }
 
   /** Records that the exchange now reports another address or tag, with old and new values. */
-  async replaceFetched(id: string, fetched: ExchangeAddress, tagRequired: boolean, actor: Actor, previous: { address: string; tag: string | null }): Promise<AddressView> {
+  async replaceFetched(id: string, fetched: CheckedAddress, tagRequired: boolean, actor: Actor, previous: { address: string; tag: string | null }): Promise<AddressView> {
     const rows = await this.em.execute(
       `with u as (
-         update exchange_deposit_addresses set address = ?, tag = ?, tag_required = ?, exchange_metadata = ?::jsonb, last_verified_at = now(), updated_at = now()
+         update exchange_deposit_addresses set address = ?, tag = ?, tag_required = ?, address_validation = ?, exchange_metadata = ?::jsonb, last_verified_at = now(), updated_at = now()
          where id = ? returning *),
        e as (
          insert into address_activity_log (address_id, user_id, action, old_values, new_values, ip_address, user_agent)
          select id, user_id, 'changed', ?::jsonb, jsonb_build_object('address', address, 'tag', tag), ?::inet, ? from u)
        select ${viewColumns("full", "u")} from u`,
-      [fetched.address, fetched.tag ?? null, tagRequired, JSON.stringify(fetched.raw), id, JSON.stringify(previous), actor.ipAddress ?? null, actor.userAgent ?? null],
+      [fetched.address, fetched.tag ?? null, tagRequired, fetched.validation, JSON.stringify(fetched.raw), id, JSON.stringify(previous), actor.ipAddress ?? null, actor.userAgent ?? null],
     );
     return viewOfRow(rows[0]!);
   }

@@ -9,7 +9,8 @@ import { type Page, pageOf, type PageRequest } from "../pagination.js";
 import { Violations } from "../validation.js";
 import { type AddressEventView, listAddressEvents, recordAddressEvent } from "./address-activity.js";
 import { type AddressAnnotations, recordFetched } from "./address-recorder.js";
-import { assertTagged, resolveRoute, type Route } from "./address-route.js";
+import type { AddressChecker } from "./address-check.js";
+import { resolveRoute, type Route } from "./address-route.js";
 import type { DepositAddress } from "./deposit-address.entity.js";
 import { type AddressFilters, DepositAddressRepository } from "./deposit-address.repository.js";
 import { type AddressDetail, type AddressView, viewOfEntity } from "./deposit-address.view.js";
@@ -38,8 +39,9 @@ export interface RefreshResult {
 
 /**
  * Deposit addresses: fetched from the exchange (created there only when none
- * exists and the exchange can), stored with an explicit network and their
- * audit trail, read back fast. Every read is scoped to the caller.
+ * exists and the exchange can), checked against their network, stored with
+ * an explicit network and their audit trail, read back fast. Every read is
+ * scoped to the caller.
  */
 export class DepositAddressService {
   /** Plain-SQL reads need no unit of work: Get and List skip the per-call ORM context. */
@@ -48,6 +50,7 @@ export class DepositAddressService {
   constructor(
     private readonly em: EntityManager,
     private readonly access: AccountExchange,
+    private readonly checker: AddressChecker,
   ) {
     this.reader = new DepositAddressRepository(em as SqlEntityManager);
   }
@@ -78,8 +81,8 @@ export class DepositAddressService {
           if (!caps.createDepositAddress) throw notProvisioned(account.exchangeId, route);
           fetched = await client.createAddress(route.currency, route.network);
         }
-        assertTagged(fetched, route, account.exchangeId);
-        const { address } = await recordFetched(repo, account, undefined, fetched, route, actor, { annotations: input });
+        const checked = this.checker.check(fetched, route, account);
+        const { address } = await recordFetched(repo, account, undefined, checked, route, actor, { annotations: input });
         return { address, createdOnExchange };
       });
     } catch (err) {
@@ -150,8 +153,8 @@ export class DepositAddressService {
     const route = await resolveRoute(client, current.currency, current.network);
     const fetched = (await client.fetchAddresses(route.currency, [route.network])).get(route.network.network);
     if (!fetched) throw notProvisioned(account.exchangeId, route);
-    assertTagged(fetched, route, account.exchangeId);
-    const { address, outcome, previous } = await recordFetched(repo, account, current, fetched, route, actor, { auditVerified: true });
+    const checked = this.checker.check(fetched, route, account);
+    const { address, outcome, previous } = await recordFetched(repo, account, current, checked, route, actor, { auditVerified: true });
     return { address, changed: outcome === "updated", previous };
   }
 

@@ -1,4 +1,5 @@
 import { dateOrNull } from "../db/row-values.js";
+import type { AddressValidation } from "./address-check.js";
 import type { DepositAddress } from "./deposit-address.entity.js";
 
 /**
@@ -15,6 +16,8 @@ export interface AddressView {
   readonly tag: string | null;
   readonly network: string;
   readonly tagRequired: boolean;
+  /** Whether the address passed its network's format and checksum checks, or had none. */
+  readonly addressValidation: AddressValidation;
   readonly addressType: string;
   readonly label: string | null;
   readonly description: string | null;
@@ -34,7 +37,7 @@ export type AddressDetail = "basic" | "full";
 /** The columns of a view, in SQL; `full` adds exchange_metadata. */
 export function viewColumns(detail: AddressDetail, alias = "a"): string {
   const cols = [
-    "id", "exchange_account_id", "user_id", "exchange_id", "currency", "address", "tag", "network", "tag_required",
+    "id", "exchange_account_id", "user_id", "exchange_id", "currency", "address", "tag", "network", "tag_required", "address_validation",
     "address_type", "label", "description", "is_active", "last_verified_at", "user_metadata", "created_at", "updated_at", "deleted_at",
   ];
   if (detail === "full") cols.push("exchange_metadata");
@@ -53,6 +56,7 @@ export function viewOfRow(row: Record<string, unknown>): AddressView {
     tag: row.tag as string | null,
     network: row.network as string,
     tagRequired: row.tag_required as boolean,
+    addressValidation: row.address_validation as AddressValidation,
     addressType: row.address_type as string,
     label: row.label as string | null,
     description: row.description as string | null,
@@ -79,6 +83,7 @@ export function viewOfEntity(a: DepositAddress, detail: AddressDetail): AddressV
     tag: a.tag ?? null,
     network: a.network,
     tagRequired: a.tagRequired,
+    addressValidation: a.addressValidation,
     addressType: a.addressType,
     label: a.label ?? null,
     description: a.description ?? null,

@@ -1,16 +1,23 @@
 import { create, type JsonObject } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { AddressAction, AddressEventView } from "../addresses/address-activity.js";
+import type { AddressValidation as Validation } from "../addresses/address-check.js";
 import type { AddressDetail, AddressView } from "../addresses/deposit-address.view.js";
 import { ValidationError } from "../errors.js";
 import {
   type AddressEvent,
   AddressEventAction,
+  AddressValidation,
   AddressEventSchema,
   type DepositAddress,
   DepositAddressSchema,
   DepositAddressView,
 } from "../../gen/wallet/v1/deposit_address_pb.js";
+
+const VALIDATION_OF: Record<Validation, AddressValidation> = {
+  valid: AddressValidation.VALID,
+  not_checked: AddressValidation.NOT_CHECKED,
+};
 
 /** An address as clients see it; exchange_metadata only in the FULL view. */
 export function depositAddressToProto(a: AddressView): DepositAddress {
@@ -24,6 +31,7 @@ export function depositAddressToProto(a: AddressView): DepositAddress {
     tag: a.tag ?? "",
     network: a.network,
     tagRequired: a.tagRequired,
+    addressValidation: VALIDATION_OF[a.addressValidation] ?? AddressValidation.UNSPECIFIED,
     addressType: a.addressType,
     label: a.label ?? "",
     description: a.description ?? "",

@@ -5,7 +5,8 @@ import type { ExchangeAccount } from "../accounts/exchange-account.entity.js";
 import { ExchangeAccountSchema } from "../accounts/exchange-account.entity.js";
 import { recordAddressEvent } from "../addresses/address-activity.js";
 import { recordFetched } from "../addresses/address-recorder.js";
-import { assertTagged, type Route } from "../addresses/address-route.js";
+import type { AddressChecker } from "../addresses/address-check.js";
+import type { Route } from "../addresses/address-route.js";
 import { DepositAddressSchema } from "../addresses/deposit-address.entity.js";
 import { DepositAddressRepository } from "../addresses/deposit-address.repository.js";
 import type { AddressView } from "../addresses/deposit-address.view.js";
@@ -77,6 +78,7 @@ export class AddressSyncService {
     private readonly metrics: SyncMetrics,
     private readonly logger: Logger,
     private readonly concurrencyOf: (exchangeId: string) => number,
+    private readonly checker: AddressChecker,
   ) {}
 
   /** Starts a sync of the caller's account; SYNC_IN_PROGRESS when one runs already. */
@@ -313,11 +315,11 @@ export class AddressSyncService {
 
   /** Records one answer, in one statement: what is written stays written, whatever fails later. */
   private async store(actor: Actor, account: ExchangeAccount, route: Route, fetched: ExchangeAddress, retried = false): Promise<SyncItem> {
-    assertTagged(fetched, route, account.exchangeId);
+    const checked = this.checker.check(fetched, route, account);
     const repo = new DepositAddressRepository(this.em.fork() as SqlEntityManager);
     const held = await repo.routeView(account.id, route.currency.code, route.network.network);
     try {
-      const { address, outcome } = await recordFetched(repo, account, held, fetched, route, actor);
+      const { address, outcome } = await recordFetched(repo, account, held, checked, route, actor);
       return { currency: route.currency.code, network: route.network.network, outcome, address };
     } catch (err) {
       // A CreateDepositAddress stored the same route meanwhile: record against it.

@@ -3,12 +3,13 @@ import { create } from '@bufbuild/protobuf';
 import { anyUnpack, FieldMaskSchema } from '@bufbuild/protobuf/wkt';
 import { describe, expect, it } from 'vitest';
 import { ErrorInfoSchema } from '../../gen/google/rpc/error_details_pb.js';
-import { AddressEventAction, DepositAddressView } from '../../gen/wallet/v1/deposit_address_pb.js';
+import { AddressEventAction, AddressValidation, DepositAddressView } from '../../gen/wallet/v1/deposit_address_pb.js';
 import { WalletService } from '../../gen/wallet/v1/wallet_service_pb.js';
 import { connectClient, connectError, GrpcJsClient, grpcError } from '../support/clients.js';
 import { useExchangeHarness } from '../support/exchange-harness.js';
 import { useLogCapture } from '../support/log-capture.js';
 import { withPgClient } from '../support/pg.js';
+import { breakChecksum, makeAddress } from '../simulator/index.js';
 
 const logs = useLogCapture();
 // Real budgets would pace Kraken at one call per 2 s; these tests are about addresses, not limits.
@@ -22,7 +23,7 @@ describe('CreateDepositAddress', () => {
     const expected = h.sim.exchange('binance').account(creds.apiKey).findAddress('BTC', 'BTC')!;
     const res = await client.createDepositAddress({ exchangeAccountId: accountId, currency: 'btc', label: 'cold', userMetadata: { desk: 'a' } }, { headers: { 'user-agent': 'trading-engine/7' } });
     expect(res.createdOnExchange).toBe(false);
-    expect(res.depositAddress).toMatchObject({ currency: 'BTC', network: 'BTC', address: expected.address, tag: '', label: 'cold', userMetadata: { desk: 'a' }, exchangeId: 'binance', isActive: true });
+    expect(res.depositAddress).toMatchObject({ currency: 'BTC', network: 'BTC', address: expected.address, tag: '', label: 'cold', userMetadata: { desk: 'a' }, exchangeId: 'binance', isActive: true, addressValidation: AddressValidation.VALID });
     expect(res.depositAddress!.lastVerifiedTime).toBeDefined();
     expect(res.depositAddress!.exchangeMetadata).toMatchObject({ address: expected.address, coin: 'BTC' });
     const { events } = await client.listAddressActivity({ depositAddressId: res.depositAddress!.id });
@@ -51,7 +52,7 @@ describe('CreateDepositAddress', () => {
     const xrp = await client.createDepositAddress({ exchangeAccountId: accountId, currency: 'XRP' });
     expect(xrp.depositAddress).toMatchObject({ network: 'XRP', tagRequired: true, tag: h.sim.exchange('kucoin').account(creds.apiKey).findAddress('XRP', 'XRP')!.tag });
 
-    const untagged = await h.connect('binance', { currencies: [{ code: 'XRP', networks: [{ network: 'XRP', tagRequired: true, address: 'rUntaggedSharedAddress00000000000' }] }] });
+    const untagged = await h.connect('binance', { currencies: [{ code: 'XRP', networks: [{ network: 'XRP', tagRequired: true, address: makeAddress('XRP', 'untagged-shared') }] }] });
     const err = await connectError(untagged.client.createDepositAddress({ exchangeAccountId: untagged.accountId, currency: 'XRP' }));
     expect(err).toMatchObject({ code: 'UNAVAILABLE', reason: 'DEPOSIT_TAG_MISSING' });
     expect((await untagged.client.listDepositAddresses({})).depositAddresses).toHaveLength(0);
@@ -129,13 +130,14 @@ describe('Refresh, Update, Delete, activity', () => {
     );
     const onExchange = h.sim.exchange('huobi').account(creds.apiKey).findAddress('USDT', 'TRC20')!;
     const old = onExchange.address;
-    onExchange.address = 'TNewAddressAfterRotation000000000';
+    const rotated = makeAddress('TRC20', 'after-rotation');
+    onExchange.address = rotated;
     const changed = await client.refreshDepositAddress({ id });
-    expect(changed).toMatchObject({ changed: true, previousAddress: old, depositAddress: { address: 'TNewAddressAfterRotation000000000' } });
+    expect(changed).toMatchObject({ changed: true, previousAddress: old, depositAddress: { address: rotated } });
     const { events } = await client.listAddressActivity({ depositAddressId: id });
     expect(events.map((e) => e.action)).toEqual([AddressEventAction.CHANGED, AddressEventAction.VERIFIED, AddressEventAction.CREATED]);
     expect(events[0]!.oldValues).toMatchObject({ address: old });
-    expect(events[0]!.newValues).toMatchObject({ address: 'TNewAddressAfterRotation000000000' });
+    expect(events[0]!.newValues).toMatchObject({ address: rotated });
   });
 
   it('updates only the fields in update_mask, with an audit event of what changed', async () => {
@@ -277,5 +279,72 @@ describe('BatchCreateDepositAddresses', () => {
     const bad = await connectError(client.batchCreateDepositAddresses({ exchangeAccountId: accountId, requests: [{ exchangeAccountId: randomUUID(), currency: 'BTC' }] }));
     expect(bad.fieldViolations.map((v) => v.field)).toEqual(['requests[0].exchange_account_id']);
     expect((await connectError(client.batchCreateDepositAddresses({ exchangeAccountId: accountId, requests: [] }))).fieldViolations.map((v) => v.field)).toEqual(['requests']);
+  });
+});
+
+describe('Address validation', () => {
+  const invalidCount = async (exchange: string, network: string): Promise<number> => {
+    const text = await (await fetch(`${h.svc.baseUrl}/metrics`)).text();
+    const line = text.split('\n').find((l) => l.startsWith(`wallet_deposit_addresses_invalid_total{exchange="${exchange}",network="${network}"}`));
+    return line ? Number(line.split(' ').pop()) : 0;
+  };
+  const rowsOf = (accountId: string) =>
+    withPgClient(h.svc.database.url, (pg) => pg.query('select address, tag, address_validation from exchange_deposit_addresses where exchange_account_id = $1', [accountId])).then((r) => r.rows);
+
+  it('refuses an address with a bad checksum: nothing stored, counted, and a warning naming exchange, currency and network', async () => {
+    const bad = breakChecksum(makeAddress('BTC', 'broken-exchange'));
+    const { client, accountId } = await h.connect('binance', { currencies: [{ code: 'BTC', networks: [{ network: 'BTC', address: bad }] }] });
+    const before = await invalidCount('binance', 'BTC');
+    const err = await connectError(client.createDepositAddress({ exchangeAccountId: accountId, currency: 'BTC' }));
+    expect(err).toMatchObject({ code: 'FAILED_PRECONDITION', reason: 'DEPOSIT_ADDRESS_INVALID', metadata: { exchange: 'binance', currency: 'BTC', network: 'BTC', failed: 'checksum' } });
+    expect(err.message).toContain('checksum');
+    expect(err.message.length).toBeLessThan(200);
+    expect(await rowsOf(accountId)).toEqual([]);
+    expect((await client.listDepositAddresses({})).depositAddresses).toHaveLength(0);
+    expect(await invalidCount('binance', 'BTC')).toBe(before + 1);
+    const warning = logs.entries().find((e) => e.msg === 'exchange answered an invalid deposit address; not stored' && e.exchangeAccountId === accountId);
+    expect(warning).toMatchObject({ level: 40, exchange: 'binance', currency: 'BTC', network: 'BTC', address: bad, failed: 'checksum' });
+  });
+
+  it('fails the batch item whose address is invalid, and only that one', async () => {
+    const currencies = [
+      { code: 'BTC', networks: [{ network: 'BTC', address: makeAddress('BTC', 'batch-ok') }] },
+      { code: 'ETH', networks: [{ network: 'ETH', address: breakChecksum(makeAddress('ERC20', 'batch-bad')) }] },
+    ];
+    const { client, accountId } = await h.connect('kucoin', { currencies });
+    const res = await client.batchCreateDepositAddresses({ exchangeAccountId: accountId, requests: [{ currency: 'BTC' }, { currency: 'ETH' }] });
+    expect(res.results.map((r) => r.result.case)).toEqual(['depositAddress', 'error']);
+    const failure = res.results[1]!.result;
+    expect(failure.case === 'error' && failure.value.code).toBe(9); // FAILED_PRECONDITION
+    expect(failure.case === 'error' && anyUnpack(failure.value.details[0]!, ErrorInfoSchema)).toMatchObject({ reason: 'DEPOSIT_ADDRESS_INVALID', metadata: { exchange: 'kucoin', currency: 'ETH', network: 'ERC20' } });
+    expect((await rowsOf(accountId)).map((r) => r.address)).toEqual([makeAddress('BTC', 'batch-ok')]);
+  });
+
+  it('keeps the stored row when a refresh meets an invalid answer, and marks a row stored before checks once re-verified', async () => {
+    const { client, accountId, creds } = await h.connect('okx');
+    const { depositAddress } = await client.createDepositAddress({ exchangeAccountId: accountId, currency: 'USDT', network: 'TRC20' });
+    const onExchange = h.sim.exchange('okx').account(creds.apiKey).findAddress('USDT', 'TRC20')!;
+    const good = onExchange.address;
+    onExchange.address = breakChecksum(good);
+    expect(await connectError(client.refreshDepositAddress({ id: depositAddress!.id }))).toMatchObject({ code: 'FAILED_PRECONDITION', reason: 'DEPOSIT_ADDRESS_INVALID' });
+    expect(await rowsOf(accountId)).toEqual([{ address: good, tag: null, address_validation: 'valid' }]);
+    expect((await client.listAddressActivity({ depositAddressId: depositAddress!.id })).events.map((e) => e.action)).toEqual([AddressEventAction.CREATED]);
+
+    // A row from before addresses were checked reads NOT_CHECKED until the exchange confirms it again.
+    onExchange.address = good;
+    await withPgClient(h.svc.database.url, (pg) => pg.query(`update exchange_deposit_addresses set address_validation = default where id = $1`, [depositAddress!.id]));
+    expect((await client.getDepositAddress({ id: depositAddress!.id })).depositAddress!.addressValidation).toBe(AddressValidation.NOT_CHECKED);
+    const refreshed = await client.refreshDepositAddress({ id: depositAddress!.id });
+    expect(refreshed).toMatchObject({ changed: false, depositAddress: { address: good, addressValidation: AddressValidation.VALID } });
+  });
+
+  it('refuses an XRP address whose destination tag is not a 32-bit unsigned number', async () => {
+    for (const tag of ['memo-abc', '4294967296']) {
+      const currencies = [{ code: 'XRP', networks: [{ network: 'XRP', tagRequired: true, address: makeAddress('XRP', 'hot'), tag }] }];
+      const { client, accountId } = await h.connect('bybit', { currencies });
+      const err = await connectError(client.createDepositAddress({ exchangeAccountId: accountId, currency: 'XRP', network: 'XRP' }));
+      expect(err, tag).toMatchObject({ code: 'FAILED_PRECONDITION', reason: 'DEPOSIT_ADDRESS_INVALID', metadata: { currency: 'XRP', network: 'XRP', failed: 'tag' } });
+      expect(await rowsOf(accountId)).toEqual([]);
+    }
   });
 });

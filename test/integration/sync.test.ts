@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { AddressValidation } from '../../gen/wallet/v1/deposit_address_pb.js';
 import { SyncStatus, SyncType } from '../../gen/wallet/v1/sync_pb.js';
 import { type SyncDepositAddressesResponse, SyncOutcome } from '../../gen/wallet/v1/wallet_service_pb.js';
 import { connectError } from '../support/clients.js';
 import { type Connected, useExchangeHarness } from '../support/exchange-harness.js';
 import { useLogCapture } from '../support/log-capture.js';
 import { withPgClient } from '../support/pg.js';
-import { generateCurrencies, type SimCurrency } from '../simulator/index.js';
+import { breakChecksum, generateCurrencies, makeAddress, type SimCurrency } from '../simulator/index.js';
 
 const logs = useLogCapture();
 // Kraken's real budget (30/min) would take minutes here; limits have their own tests.
@@ -51,12 +52,13 @@ describe('SyncDepositAddresses', () => {
     expect(runs.syncRuns.map((r) => r.id)).toEqual([run.id]);
 
     // Again: nothing new, nothing duplicated; a rotated address is recorded as updated.
-    h.sim.exchange('okx').account(c.creds.apiKey).findAddress('BTC', 'BTC')!.address = 'bc1qrotatedaddress0000000000000000000000';
+    const rotated = makeAddress('BTC', 'rotated');
+    h.sim.exchange('okx').account(c.creds.apiKey).findAddress('BTC', 'BTC')!.address = rotated;
     const again = await sync(c);
     expect(progress(again).filter((p) => p.endsWith(':UNCHANGED'))).toHaveLength(4);
     expect(progress(again)).toContain('BTC/BTC:UPDATED');
     expect(completed(again)).toMatchObject({ addressesAdded: 0, addressesUpdated: 1, addressesUnchanged: 4 });
-    expect((await c.client.listDepositAddresses({ currency: 'BTC' })).depositAddresses[0]!.address).toBe('bc1qrotatedaddress0000000000000000000000');
+    expect((await c.client.listDepositAddresses({ currency: 'BTC' })).depositAddresses[0]!.address).toBe(rotated);
     expect((await c.client.listSyncRuns({ exchangeAccountId: c.accountId, pageSize: 1 })).syncRuns[0]!.id).toBe(completed(again).id);
   });
 
@@ -108,6 +110,26 @@ describe('SyncDepositAddresses', () => {
     const account = (await c.client.getExchangeAccount({ id: c.accountId })).exchangeAccount!;
     expect(account.syncStatus).toBe(SyncStatus.PARTIAL);
     expect(account.errorMessage).toContain('TKA01');
+  });
+
+  it('fails the item whose address is invalid (PARTIAL run), and stores a network without a validator marked not checked', async () => {
+    const currencies: SimCurrency[] = [
+      { code: 'BTC', networks: [{ network: 'BTC', address: makeAddress('BTC', 'sync-ok') }] },
+      { code: 'ETH', networks: [{ network: 'ETH', address: breakChecksum(makeAddress('ERC20', 'sync-bad')) }] },
+      { code: 'EOS', networks: [{ network: 'EOS', tagRequired: true, address: 'binancecleos', tag: '104857600' }] },
+    ];
+    const c = await h.connect('bybit', { currencies });
+    const messages = await sync(c);
+    expect(progress(messages).filter((p) => /^(BTC|ETH|EOS)\//.test(p))).toEqual(['BTC/BTC:ADDED', 'EOS/EOS:ADDED', 'ETH/ERC20:FAILED']);
+    const failed = messages.flatMap((m) => (m.event.case === 'progress' && m.event.value.outcome === SyncOutcome.FAILED ? [m.event.value] : []));
+    expect(failed[0]).toMatchObject({ currency: 'ETH', network: 'ERC20', errorReason: 'DEPOSIT_ADDRESS_INVALID' });
+    const run = completed(messages);
+    expect(run).toMatchObject({ status: SyncStatus.PARTIAL, addressesAdded: 2, addressesFailed: 1 });
+    expect(run.errorDetails).toMatchObject([{ currency: 'ETH', network: 'ERC20', reason: 'DEPOSIT_ADDRESS_INVALID' }]);
+    const stored = (await c.client.listDepositAddresses({})).depositAddresses.map((a) => [a.currency, a.addressValidation]).sort();
+    expect(stored).toEqual([['BTC', AddressValidation.VALID], ['EOS', AddressValidation.NOT_CHECKED]]);
+    const rows = await withPgClient(h.svc.database.url, (pg) => pg.query('select currency, address_validation from exchange_deposit_addresses where exchange_account_id = $1 order by currency', [c.accountId]));
+    expect(rows.rows).toEqual([{ currency: 'BTC', address_validation: 'valid' }, { currency: 'EOS', address_validation: 'not_checked' }]);
   });
 
   it('runs one sync per account: a second one gets ABORTED with SYNC_IN_PROGRESS', async () => {

@@ -6,6 +6,7 @@ export { SimAccount } from './account.js';
 export type { SimAddress } from './account.js';
 export { makeCredentials } from './credentials.js';
 export type { SimCredentials } from './credentials.js';
+export { breakChecksum, encodeAddress, makeAddress, makeTag } from './addresses.js';
 export { defaultCurrencies, generateCurrencies } from './currencies.js';
 export { canonicalChain, nativeChainId, unifiedNetwork } from './networks.js';
 export { CCXT_IDS, EXCHANGE_IDS } from './types.js';

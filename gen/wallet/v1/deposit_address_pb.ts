@@ -12,7 +12,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file wallet/v1/deposit_address.proto.
  */
 export const file_wallet_v1_deposit_address: GenFile = /*@__PURE__*/
-  fileDesc("Ch93YWxsZXQvdjEvZGVwb3NpdF9hZGRyZXNzLnByb3RvEgl3YWxsZXQudjEi+wQKDkRlcG9zaXRBZGRyZXNzEgoKAmlkGAEgASgJEhsKE2V4Y2hhbmdlX2FjY291bnRfaWQYAiABKAkSDwoHdXNlcl9pZBgDIAEoCRITCgtleGNoYW5nZV9pZBgEIAEoCRIQCghjdXJyZW5jeRgFIAEoCRIPCgdhZGRyZXNzGAYgASgJEgsKA3RhZxgHIAEoCRIPCgduZXR3b3JrGAggASgJEhQKDGFkZHJlc3NfdHlwZRgJIAEoCRINCgVsYWJlbBgKIAEoCRITCgtkZXNjcmlwdGlvbhgLIAEoCRIRCglpc19hY3RpdmUYDCABKAgSNgoSbGFzdF92ZXJpZmllZF90aW1lGA0gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBJCCg11c2VyX21ldGFkYXRhGA4gAygLMisud2FsbGV0LnYxLkRlcG9zaXRBZGRyZXNzLlVzZXJNZXRhZGF0YUVudHJ5EjIKEWV4Y2hhbmdlX21ldGFkYXRhGA8gASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIvCgtjcmVhdGVfdGltZRgQIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLdXBkYXRlX3RpbWUYESABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC2RlbGV0ZV90aW1lGBIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIUCgx0YWdfcmVxdWlyZWQYEyABKAgaMwoRVXNlck1ldGFkYXRhRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASKpAgoMQWRkcmVzc0V2ZW50EgoKAmlkGAEgASgJEhoKEmRlcG9zaXRfYWRkcmVzc19pZBgCIAEoCRItCgZhY3Rpb24YAyABKA4yHS53YWxsZXQudjEuQWRkcmVzc0V2ZW50QWN0aW9uEisKCm9sZF92YWx1ZXMYBCABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EisKCm5ld192YWx1ZXMYBSABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EhIKCmlwX2FkZHJlc3MYBiABKAkSEgoKdXNlcl9hZ2VudBgHIAEoCRIvCgtjcmVhdGVfdGltZRgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDwoHdXNlcl9pZBgJIAEoCSp5ChJEZXBvc2l0QWRkcmVzc1ZpZXcSJAogREVQT1NJVF9BRERSRVNTX1ZJRVdfVU5TUEVDSUZJRUQQABIeChpERVBPU0lUX0FERFJFU1NfVklFV19CQVNJQxABEh0KGURFUE9TSVRfQUREUkVTU19WSUVXX0ZVTEwQAirlAQoSQWRkcmVzc0V2ZW50QWN0aW9uEiQKIEFERFJFU1NfRVZFTlRfQUNUSU9OX1VOU1BFQ0lGSUVEEAASIAocQUREUkVTU19FVkVOVF9BQ1RJT05fQ1JFQVRFRBABEiAKHEFERFJFU1NfRVZFTlRfQUNUSU9OX1VQREFURUQQAhIgChxBRERSRVNTX0VWRU5UX0FDVElPTl9ERUxFVEVEEAMSIQodQUREUkVTU19FVkVOVF9BQ1RJT05fVkVSSUZJRUQQBBIgChxBRERSRVNTX0VWRU5UX0FDVElPTl9DSEFOR0VEEAViBnByb3RvMw", [file_google_protobuf_struct, file_google_protobuf_timestamp]);
+  fileDesc("Ch93YWxsZXQvdjEvZGVwb3NpdF9hZGRyZXNzLnByb3RvEgl3YWxsZXQudjEitQUKDkRlcG9zaXRBZGRyZXNzEgoKAmlkGAEgASgJEhsKE2V4Y2hhbmdlX2FjY291bnRfaWQYAiABKAkSDwoHdXNlcl9pZBgDIAEoCRITCgtleGNoYW5nZV9pZBgEIAEoCRIQCghjdXJyZW5jeRgFIAEoCRIPCgdhZGRyZXNzGAYgASgJEgsKA3RhZxgHIAEoCRIPCgduZXR3b3JrGAggASgJEhQKDGFkZHJlc3NfdHlwZRgJIAEoCRINCgVsYWJlbBgKIAEoCRITCgtkZXNjcmlwdGlvbhgLIAEoCRIRCglpc19hY3RpdmUYDCABKAgSNgoSbGFzdF92ZXJpZmllZF90aW1lGA0gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBJCCg11c2VyX21ldGFkYXRhGA4gAygLMisud2FsbGV0LnYxLkRlcG9zaXRBZGRyZXNzLlVzZXJNZXRhZGF0YUVudHJ5EjIKEWV4Y2hhbmdlX21ldGFkYXRhGA8gASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIvCgtjcmVhdGVfdGltZRgQIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLdXBkYXRlX3RpbWUYESABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC2RlbGV0ZV90aW1lGBIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIUCgx0YWdfcmVxdWlyZWQYEyABKAgSOAoSYWRkcmVzc192YWxpZGF0aW9uGBQgASgOMhwud2FsbGV0LnYxLkFkZHJlc3NWYWxpZGF0aW9uGjMKEVVzZXJNZXRhZGF0YUVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiqQIKDEFkZHJlc3NFdmVudBIKCgJpZBgBIAEoCRIaChJkZXBvc2l0X2FkZHJlc3NfaWQYAiABKAkSLQoGYWN0aW9uGAMgASgOMh0ud2FsbGV0LnYxLkFkZHJlc3NFdmVudEFjdGlvbhIrCgpvbGRfdmFsdWVzGAQgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIrCgpuZXdfdmFsdWVzGAUgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBISCgppcF9hZGRyZXNzGAYgASgJEhIKCnVzZXJfYWdlbnQYByABKAkSLwoLY3JlYXRlX3RpbWUYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg8KB3VzZXJfaWQYCSABKAkqeQoRQWRkcmVzc1ZhbGlkYXRpb24SIgoeQUREUkVTU19WQUxJREFUSU9OX1VOU1BFQ0lGSUVEEAASHAoYQUREUkVTU19WQUxJREFUSU9OX1ZBTElEEAESIgoeQUREUkVTU19WQUxJREFUSU9OX05PVF9DSEVDS0VEEAIqeQoSRGVwb3NpdEFkZHJlc3NWaWV3EiQKIERFUE9TSVRfQUREUkVTU19WSUVXX1VOU1BFQ0lGSUVEEAASHgoaREVQT1NJVF9BRERSRVNTX1ZJRVdfQkFTSUMQARIdChlERVBPU0lUX0FERFJFU1NfVklFV19GVUxMEAIq5QEKEkFkZHJlc3NFdmVudEFjdGlvbhIkCiBBRERSRVNTX0VWRU5UX0FDVElPTl9VTlNQRUNJRklFRBAAEiAKHEFERFJFU1NfRVZFTlRfQUNUSU9OX0NSRUFURUQQARIgChxBRERSRVNTX0VWRU5UX0FDVElPTl9VUERBVEVEEAISIAocQUREUkVTU19FVkVOVF9BQ1RJT05fREVMRVRFRBADEiEKHUFERFJFU1NfRVZFTlRfQUNUSU9OX1ZFUklGSUVEEAQSIAocQUREUkVTU19FVkVOVF9BQ1RJT05fQ0hBTkdFRBAFYgZwcm90bzM", [file_google_protobuf_struct, file_google_protobuf_timestamp]);
 
 /**
  * A deposit address of an exchange account, as read from the exchange.
@@ -152,6 +152,16 @@ export type DepositAddress = Message<"wallet.v1.DepositAddress"> & {
    * @generated from field: bool tag_required = 19;
    */
   tagRequired: boolean;
+
+  /**
+   * Output only. What was checked of the address before it was stored: its
+   * network's format and checksum (and tag format where the chain has one), or
+   * nothing beyond what any stored address must be (no validator for the
+   * network, or stored before addresses were checked and not re-verified since).
+   *
+   * @generated from field: wallet.v1.AddressValidation address_validation = 20;
+   */
+  addressValidation: AddressValidation;
 };
 
 /**
@@ -239,6 +249,42 @@ export const AddressEventSchema: GenMessage<AddressEvent> = /*@__PURE__*/
   messageDesc(file_wallet_v1_deposit_address, 1);
 
 /**
+ * What the service checked of a deposit address. An address that fails its
+ * network's checks is never stored or returned (DEPOSIT_ADDRESS_INVALID).
+ *
+ * @generated from enum wallet.v1.AddressValidation
+ */
+export enum AddressValidation {
+  /**
+   * Not set.
+   *
+   * @generated from enum value: ADDRESS_VALIDATION_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * The address passed its network's format and checksum checks, and its tag
+   * the chain's tag format where one is checked.
+   *
+   * @generated from enum value: ADDRESS_VALIDATION_VALID = 1;
+   */
+  VALID = 1,
+
+  /**
+   * The network has no validator here: stored as the exchange answered it.
+   *
+   * @generated from enum value: ADDRESS_VALIDATION_NOT_CHECKED = 2;
+   */
+  NOT_CHECKED = 2,
+}
+
+/**
+ * Describes the enum wallet.v1.AddressValidation.
+ */
+export const AddressValidationSchema: GenEnum<AddressValidation> = /*@__PURE__*/
+  enumDesc(file_wallet_v1_deposit_address, 0);
+
+/**
  * How much of a DepositAddress a read returns (AIP-157).
  *
  * @generated from enum wallet.v1.DepositAddressView
@@ -270,7 +316,7 @@ export enum DepositAddressView {
  * Describes the enum wallet.v1.DepositAddressView.
  */
 export const DepositAddressViewSchema: GenEnum<DepositAddressView> = /*@__PURE__*/
-  enumDesc(file_wallet_v1_deposit_address, 0);
+  enumDesc(file_wallet_v1_deposit_address, 1);
 
 /**
  * What happened to a deposit address.
@@ -325,5 +371,5 @@ export enum AddressEventAction {
  * Describes the enum wallet.v1.AddressEventAction.
  */
 export const AddressEventActionSchema: GenEnum<AddressEventAction> = /*@__PURE__*/
-  enumDesc(file_wallet_v1_deposit_address, 1);
+  enumDesc(file_wallet_v1_deposit_address, 2);
 
