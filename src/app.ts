@@ -8,6 +8,7 @@ import { AddressChecker } from "./addresses/address-check.js";
 import { DepositAddressService } from "./addresses/deposit-address.service.js";
 import type { Config } from "./config.js";
 import type { Cipher } from "./crypto/cipher.js";
+import { AdvisoryLocks } from "./db/advisory-locks.js";
 import { databaseErrorOf } from "./db/database-errors.js";
 import { capabilitiesOf } from "./exchange/capabilities.js";
 import { ExchangeClients } from "./exchange/exchange-clients.js";
@@ -15,7 +16,6 @@ import { ExchangeCatalogue } from "./exchanges/exchange-catalogue.js";
 import { HealthMonitor } from "./health-monitor.js";
 import { BackgroundJobs } from "./jobs/background-jobs.js";
 import { AddressSyncService } from "./sync/address-sync.service.js";
-import { SyncLocks } from "./sync/sync-lock.js";
 import { SyncMetrics } from "./sync/sync-metrics.js";
 import type { TokenVerifier } from "./identity/token-verifier.js";
 import type { Logger } from "./logger.js";
@@ -75,11 +75,13 @@ export async function createApp(deps: AppDeps): Promise<App> {
   });
   const access = new AccountExchange(accounts, exchangeClients, new KeyPolicy(deps.config.keyPolicy), logger);
   const checker = new AddressChecker(metrics.registry, logger);
-  const addresses = new DepositAddressService(orm.em, access, checker);
+  // Locks held while waiting on exchanges, on connections of their own (never the ORM pool's).
+  const locks = new AdvisoryLocks(deps.databaseUrl, logger);
+  const addresses = new DepositAddressService(orm.em, access, checker, locks);
   const sync = new AddressSyncService(
     orm.em,
     access,
-    new SyncLocks(deps.databaseUrl, logger),
+    locks,
     new SyncMetrics(metrics.registry),
     logger,
     // As many reads in flight as the account's rate-limit window holds: the limiter sets the pace.

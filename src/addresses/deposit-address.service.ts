@@ -1,6 +1,7 @@
 import type { EntityManager } from "@mikro-orm/core";
 import type { EntityManager as SqlEntityManager } from "@mikro-orm/postgresql";
 import type { AccountExchange } from "../accounts/account-exchange.js";
+import type { AdvisoryLocks } from "../db/advisory-locks.js";
 import { isUniqueViolation } from "../db/database-errors.js";
 import { DomainError, NotFoundError } from "../errors.js";
 import type { ExchangeAddress } from "../exchange/exchange-client.js";
@@ -14,6 +15,9 @@ import { resolveRoute, type Route } from "./address-route.js";
 import type { DepositAddress } from "./deposit-address.entity.js";
 import { type AddressFilters, DepositAddressRepository } from "./deposit-address.repository.js";
 import { type AddressDetail, type AddressView, viewOfEntity } from "./deposit-address.view.js";
+
+/** How long a create waits for another create of the same route (which may be waiting on its exchange, retries included). */
+const ROUTE_LOCK_WAIT_MS = 30_000;
 
 /** What CreateDepositAddress asks for. */
 export interface NewDepositAddress extends AddressAnnotations {
@@ -51,6 +55,7 @@ export class DepositAddressService {
     private readonly em: EntityManager,
     private readonly access: AccountExchange,
     private readonly checker: AddressChecker,
+    private readonly locks: AdvisoryLocks,
   ) {
     this.reader = new DepositAddressRepository(em as SqlEntityManager);
   }
@@ -64,27 +69,28 @@ export class DepositAddressService {
     }
     const { account, client } = await this.access.open(actor.userId, input.exchangeAccountId);
     const route = await resolveRoute(client, currency, input.network || undefined);
+    const key = { exchangeAccountId: account.id, currency: route.currency.code, network: route.network.network };
+    const existing = await this.reader.routeView(key.exchangeAccountId, key.currency, key.network, "full");
+    if (existing) return { address: existing, createdOnExchange: false };
+    // One creator per route at a time, across replicas: no second address on the exchange. The lock
+    // sits on a connection of its own, and no pool connection is held while the exchange answers.
+    const lock = await this.locks.acquire(`route:${key.exchangeAccountId}:${key.currency}:${key.network}`, ROUTE_LOCK_WAIT_MS);
     try {
-      return await (this.em.fork() as SqlEntityManager).transactional(async (em) => {
-        // One creator per route at a time, across replicas: no second address on the exchange.
-        await em.execute("select pg_advisory_xact_lock(hashtextextended(?, 0))", [`route:${account.id}:${route.currency.code}:${route.network.network}`]);
-        const repo = new DepositAddressRepository(em);
-        const existing = await repo.routeView(account.id, route.currency.code, route.network.network, "full");
-        if (existing) return { address: existing, createdOnExchange: false };
-        const caps = client.capabilities;
-        let fetched: ExchangeAddress | null = null;
-        if (caps.fetchDepositAddress || caps.fetchDepositAddressesByNetwork) {
-          fetched = (await client.fetchAddresses(route.currency, [route.network])).get(route.network.network) ?? null;
-        }
-        const createdOnExchange = !fetched;
-        if (!fetched) {
-          if (!caps.createDepositAddress) throw notProvisioned(account.exchangeId, route);
-          fetched = await client.createAddress(route.currency, route.network);
-        }
-        const checked = this.checker.check(fetched, route, account);
-        const { address } = await recordFetched(repo, account, undefined, checked, route, actor, { annotations: input });
-        return { address, createdOnExchange };
-      });
+      const stored = await this.reader.routeView(key.exchangeAccountId, key.currency, key.network, "full");
+      if (stored) return { address: stored, createdOnExchange: false }; // the creator we waited for stored it
+      const caps = client.capabilities;
+      let fetched: ExchangeAddress | null = null;
+      if (caps.fetchDepositAddress || caps.fetchDepositAddressesByNetwork) {
+        fetched = (await client.fetchAddresses(route.currency, [route.network])).get(route.network.network) ?? null;
+      }
+      const createdOnExchange = !fetched;
+      if (!fetched) {
+        if (!caps.createDepositAddress) throw notProvisioned(account.exchangeId, route);
+        fetched = await client.createAddress(route.currency, route.network);
+      }
+      const checked = this.checker.check(fetched, route, account);
+      const { address } = await recordFetched(this.repo(), account, undefined, checked, route, actor, { annotations: input });
+      return { address, createdOnExchange };
     } catch (err) {
       // A retry with the same request_id raced us and won: answer what it stored.
       if (isUniqueViolation(err) && input.requestId) {
@@ -92,6 +98,8 @@ export class DepositAddressService {
         if (winner) return { address: replay(winner, input, currency), createdOnExchange: false };
       }
       throw err;
+    } finally {
+      await lock.release();
     }
   }
 

@@ -10,6 +10,7 @@ import type { Route } from "../addresses/address-route.js";
 import { DepositAddressSchema } from "../addresses/deposit-address.entity.js";
 import { DepositAddressRepository } from "../addresses/deposit-address.repository.js";
 import type { AddressView } from "../addresses/deposit-address.view.js";
+import type { AdvisoryLocks } from "../db/advisory-locks.js";
 import { isUniqueViolation } from "../db/database-errors.js";
 import { DomainError } from "../errors.js";
 import type { CurrencyInfo, ExchangeAddress, ExchangeClient, NetworkInfo } from "../exchange/exchange-client.js";
@@ -18,7 +19,6 @@ import type { Logger } from "../logger.js";
 import { type Page, pageOf, type PageRequest } from "../pagination.js";
 import { Violations } from "../validation.js";
 import { EventChannel } from "./event-channel.js";
-import type { SyncLocks } from "./sync-lock.js";
 import type { SyncMetrics } from "./sync-metrics.js";
 import { type SyncFailureRecord, type SyncRun, SyncRunSchema } from "./sync-run.entity.js";
 import type { SyncState, SyncType } from "./sync-state.js";
@@ -68,13 +68,13 @@ const MAX_FAILURE_DETAILS = 500;
  * limiter sets the pace, so a sync takes what the limit allows), stores each
  * answer in a statement of its own (a failure later loses nothing already
  * written), streams progress, and logs the run. One sync per account at a
- * time, across replicas (SyncLocks).
+ * time, across replicas (an advisory lock per account).
  */
 export class AddressSyncService {
   constructor(
     private readonly em: EntityManager,
     private readonly access: AccountExchange,
-    private readonly locks: SyncLocks,
+    private readonly locks: AdvisoryLocks,
     private readonly metrics: SyncMetrics,
     private readonly logger: Logger,
     private readonly concurrencyOf: (exchangeId: string) => number,
@@ -95,7 +95,7 @@ export class AddressSyncService {
         });
       }
     }
-    const lock = await this.locks.tryAcquire(account.id);
+    const lock = await this.locks.tryAcquire(syncLockKey(account.id));
     if (!lock) {
       throw new DomainError("aborted", "SYNC_IN_PROGRESS", `a sync of exchange account ${accountId} is running; wait for it to finish`, {
         metadata: { exchangeAccountId: accountId },
@@ -134,7 +134,7 @@ export class AddressSyncService {
     const running = await em.find(SyncRunSchema, { status: "running" });
     let closed = 0;
     for (const run of running) {
-      const lock = await this.locks.tryAcquire(run.exchangeAccount.id);
+      const lock = await this.locks.tryAcquire(syncLockKey(run.exchangeAccount.id));
       if (!lock) continue;
       try {
         const failure: SyncFailureRecord = { currency: "", reason: "SYNC_INTERRUPTED", message: "the service stopped during the sync" };
@@ -393,6 +393,11 @@ export class AddressSyncService {
     channel.close();
     return saved;
   }
+}
+
+/** One sync per account: the key of its advisory lock. */
+function syncLockKey(accountId: string): string {
+  return `sync:${accountId}`;
 }
 
 /** Checks a sync request; answers the currency codes, upper-cased. */

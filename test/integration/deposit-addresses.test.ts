@@ -348,3 +348,28 @@ describe('Address validation', () => {
     }
   });
 });
+
+describe('slow exchanges', () => {
+  it('hold no database connection: with 25 slow creates in flight, Get and List stay fast and health SERVING', async () => {
+    const accounts = await Promise.all(Array.from({ length: 25 }, () => h.connect('okx')));
+    await Promise.all(accounts.map((a) => a.client.testExchangeConnection({ id: a.accountId }))); // clients built, markets loaded
+    const reader = accounts[0]!;
+    const { depositAddress } = await reader.client.createDepositAddress({ exchangeAccountId: reader.accountId, currency: 'BTC' });
+    h.sim.exchange('okx').setLatency(700); // the harness gives each exchange request 800 ms
+    const creates = accounts.map((a) => a.client.createDepositAddress({ exchangeAccountId: a.accountId, currency: 'ETH' }));
+    await new Promise((resolve) => setTimeout(resolve, 100)); // every create is waiting on the exchange now
+    const took: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      const started = performance.now();
+      await reader.client.getDepositAddress({ id: depositAddress!.id });
+      await reader.client.listDepositAddresses({ pageSize: 10 });
+      took.push(performance.now() - started);
+    }
+    const health = await fetch(`${h.svc.baseUrl}/grpc.health.v1.Health/Check`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    expect(await health.json()).toEqual({ status: 'SERVING' });
+    // Were a pool connection held per create (20 in the pool), these would wait for the exchange: 700 ms.
+    expect(Math.max(...took)).toBeLessThan(300);
+    const created = await Promise.all(creates);
+    expect(created.every((c) => c.depositAddress!.network === 'ERC20')).toBe(true);
+  }, 30_000);
+});
