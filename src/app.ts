@@ -26,6 +26,7 @@ import { contextValuesOf } from "./rpc/context.js";
 import { Metrics } from "./rpc/metrics.js";
 import { unaryHandler } from "./rpc/unary-handler.js";
 import { routes, serviceRoutes } from "./rpc/routes.js";
+import type { Http2Limits } from "./rpc/http2-session-guard.js";
 import { WalletServer } from "./rpc/server.js";
 import { useNodeTextEncoding } from "./rpc/text-encoding.js";
 
@@ -39,6 +40,7 @@ export interface AppDeps {
   readonly verifier: TokenVerifier;
   readonly logger: Logger;
   readonly healthIntervalMs?: number;
+  readonly http2Limits?: Partial<Http2Limits>;
 }
 
 /** The built service: a server not yet listening, and what start-up and shutdown need. */
@@ -135,5 +137,5 @@ export async function createApp(deps: AppDeps): Promise<App> {
     },
   });
   const handler = unaryHandler(services, { interceptors, contextValues: contextValuesOf, compressMinBytes, readMaxBytes }, connectHandler);
-  return { server: new WalletServer(handler, logger, calls), health, metrics, accounts, exchangeClients, sync, jobs };
+  return { server: new WalletServer(handler, logger, calls, deps.http2Limits), health, metrics, accounts, exchangeClients, sync, jobs };
 }

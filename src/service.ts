@@ -10,6 +10,7 @@ import { initORM } from "./db/orm.js";
 import { loadOrCreateDevSecret } from "./identity/dev-secret.js";
 import { TokenVerifier } from "./identity/token-verifier.js";
 import { createLogger, type Logger } from "./logger.js";
+import type { Http2Limits } from "./rpc/http2-session-guard.js";
 
 /** A started service: its port, its parts (for tests), and the way to stop it. */
 export interface RunningService {
@@ -24,6 +25,8 @@ export interface StartOptions {
   /** Where log lines go (tests capture them); default stdout. */
   readonly logDestination?: DestinationStream;
   readonly healthIntervalMs?: number;
+  /** Tests shorten the HTTP/2 timers; the defaults are in DEFAULT_HTTP2_LIMITS. */
+  readonly http2Limits?: Partial<Http2Limits>;
 }
 
 /**
@@ -47,7 +50,7 @@ export async function startService(config: Config, options: StartOptions = {}): 
     const cipher = await openCipher(config, logger);
     const secret = config.jwt.secret ?? (config.jwt.publicKey || config.jwt.jwksUrl ? undefined : await loadOrCreateDevSecret(config.dataDir));
     const verifier = new TokenVerifier({ ...config.jwt, secret });
-    const app = await createApp({ config, databaseUrl, orm, cipher, verifier, logger, healthIntervalMs: options.healthIntervalMs });
+    const app = await createApp({ config, databaseUrl, orm, cipher, verifier, logger, healthIntervalMs: options.healthIntervalMs, http2Limits: options.http2Limits });
     await app.sync.recoverInterrupted();
     cleanup.unshift(() => app.jobs.stop(1000));
     await app.jobs.start();

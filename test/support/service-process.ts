@@ -1,8 +1,14 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { SignJWT } from 'jose';
+import { createTestDatabase } from './database.js';
+import { freePort } from './free-port.js';
 import type { LogCapture } from './log-capture.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -211,4 +217,41 @@ function cmdlineOf(pid: number): string {
   } catch {
     return '';
   }
+}
+
+/** A service process on a fresh test database, with the local key file and a JWT secret of its own. */
+export interface IsolatedService {
+  readonly process: ServiceProcess;
+  readonly port: number;
+  /** A token of a new user, accepted by this service. */
+  readonly token: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the service in its own process, so that what is measured of it (memory, sockets,
+ * latency under a client's attack) is its own, not the test's.
+ */
+export async function startIsolatedService(logs: LogCapture): Promise<IsolatedService> {
+  const database = await createTestDatabase();
+  const workDir = await mkdtemp(join(tmpdir(), 'wallet-isolated-'));
+  await chmod(workDir, 0o711);
+  const jwtSecret = randomBytes(32).toString('base64url');
+  logs.registerSecret(jwtSecret);
+  const port = await freePort();
+  const env = cleanEnv({ WALLET_PORT: String(port), WALLET_DATA_DIR: join(workDir, 'data'), DATABASE_URL: database.url, WALLET_JWT_SECRET: jwtSecret });
+  const service = new ServiceProcess(env, logs);
+  await service.listening();
+  const token = await new SignJWT({ roles: [] }).setProtectedHeader({ alg: 'HS256' }).setSubject(randomUUID()).setIssuedAt().setExpirationTime('1h').sign(new TextEncoder().encode(jwtSecret));
+  logs.registerSecret(token);
+  return {
+    process: service,
+    port,
+    token,
+    async stop() {
+      await service.stop();
+      await database.drop();
+      await rm(workDir, { recursive: true, force: true });
+    },
+  };
 }

@@ -6,6 +6,7 @@ import { PassThrough } from 'node:stream';
 import { SignJWT } from 'jose';
 import { inject } from 'vitest';
 import { loadConfig } from '../../src/config.js';
+import type { Http2Limits } from '../../src/rpc/http2-session-guard.js';
 import { type RunningService, startService } from '../../src/service.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 import type { LogCapture } from './log-capture.js';
@@ -39,6 +40,8 @@ export interface TestServiceOptions {
   /** An existing database (a restart); default a fresh one. */
   readonly database?: TestDatabase;
   readonly healthIntervalMs?: number;
+  /** Shorter HTTP/2 idle and PING timers than the service's defaults. */
+  readonly http2Limits?: Partial<Http2Limits>;
 }
 
 /** Starts the service in this process through the same path as `npm start`: config from an environment, then startService. */
@@ -70,6 +73,7 @@ export async function startTestService(logs: LogCapture, options: TestServiceOpt
   const service = await startService(loadConfig(env), {
     logDestination: destination ?? captured,
     healthIntervalMs: options.healthIntervalMs ?? 200,
+    http2Limits: options.http2Limits,
   });
   const issued: string[] = [];
   return {
