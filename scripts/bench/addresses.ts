@@ -17,7 +17,10 @@
 // with --cpu-prof and writes its profile there at exit), BENCH_SERVICE_NODE_ARGS
 // (more node flags for the service, e.g. "--trace-gc"), BENCH_SERVICE_ENV (JSON
 // of more environment for the service, for A/B runs), BENCH_DEBUG (per-run
-// latency details and the service's own duration histogram).
+// latency details and the service's own duration histogram), BENCH_SLOW_CREATES
+// (n: every measured run has n CreateDepositAddress calls in flight against
+// the exchange simulator, each answered after BENCH_SLOW_CREATE_MS, 3000: the
+// reads must not wait for them).
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -26,7 +29,8 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { type Call, type Mode, type Result, runGhz, runVegeta, waitForQuiet } from './load.js';
-import { fmt, percentile, row, spread, startStack, stats } from './stack.js';
+import { makeCredentials, startSimulator } from '../../test/simulator/index.js';
+import { connectAccount, fmt, percentile, row, spread, startStack, stats } from './stack.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const USERS = 1000;
@@ -41,6 +45,8 @@ const ONLY = process.env.BENCH_ONLY?.split(',').map((s) => s.trim());
 const CPU_PROF = process.env.BENCH_CPU_PROF ? resolve(process.env.BENCH_CPU_PROF) : undefined;
 const EXCHANGES = ['binance', 'coinbase', 'kraken', 'bitfinex', 'huobi', 'kucoin', 'bybit', 'okx'];
 const bin = (name: string) => join(root, '.tools', 'bin', name);
+const SLOW_CREATES = Number(process.env.BENCH_SLOW_CREATES ?? 0);
+const SLOW_CREATE_MS = Number(process.env.BENCH_SLOW_CREATE_MS ?? 3000);
 
 type Rpc = 'list' | 'get';
 type Protocol = 'grpc' | 'connect';
@@ -210,7 +216,8 @@ async function buildCalls(baseUrl: string, tokens: string[]): Promise<Record<Rpc
 
 // ---------------------------------------------------------------- the runs
 
-const stack = await startStack(JSON.parse(process.env.BENCH_SERVICE_ENV ?? '{}') as Record<string, string>, [
+const sim = SLOW_CREATES > 0 ? await startSimulator({ portBase: 0, exchanges: ['okx'] }) : undefined;
+const stack = await startStack({ ...(sim ? { WALLET_EXCHANGE_URL_OVERRIDES: JSON.stringify(sim.urlOverrides()) } : {}), ...(JSON.parse(process.env.BENCH_SERVICE_ENV ?? '{}') as Record<string, string>) }, [
   ...(CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF}`] : []),
   ...(process.env.BENCH_SERVICE_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
 ]);
@@ -259,8 +266,43 @@ async function quiet(): Promise<void> {
   waitBudgetMs -= Date.now() - started;
   if (busy > DISTURBED / 2) console.error(`the machine is busy with other work (${busy.toFixed(2)} cores) — measuring anyway`);
 }
+/**
+ * BENCH_SLOW_CREATES: that many accounts on the simulated OKX, each creating its BTC address
+ * (the exchange answers after SLOW_CREATE_MS) and deleting it again, in a loop, so that many
+ * creates are always waiting on the exchange. Answers the count of creates done when stopped.
+ */
+async function startSlowCreates(): Promise<() => Promise<number>> {
+  if (!sim) return async () => 0;
+  const okx = sim.exchange('okx');
+  const accounts = await Promise.all(
+    Array.from({ length: SLOW_CREATES }, async (_, i) => {
+      const creds = makeCredentials('okx', `bench-slow-${i}`);
+      okx.addAccount(creds);
+      const account = await connectAccount(stack, 'okx', creds);
+      await account.client.testExchangeConnection({ id: account.accountId }); // client built, markets loaded
+      return account;
+    }),
+  );
+  okx.setLatency(SLOW_CREATE_MS);
+  let running = true;
+  let done = 0;
+  const loops = accounts.map(async ({ client, accountId }) => {
+    while (running) {
+      const { depositAddress } = await client.createDepositAddress({ exchangeAccountId: accountId, currency: 'BTC' });
+      done++;
+      await client.deleteDepositAddress({ id: depositAddress!.id });
+    }
+  });
+  return async () => {
+    running = false;
+    await Promise.all(loops);
+    return done;
+  };
+}
+
 const cells: Cell[] = [];
 const benchStarted = Date.now();
+let slowCreatesDone = 0;
 try {
   await seed(stack.databaseUrl);
   const tokens = await Promise.all(Array.from({ length: USERS }, (_, u) => stack.token(userId(u))));
@@ -274,6 +316,7 @@ try {
       runners.set(cell, await runnerOf(rpc, protocol, calls[rpc]));
     }
   }
+  const stopSlowCreates = await startSlowCreates();
   // Warm-up: JIT, pools, caches of the service; not counted.
   for (const cell of cells) {
     const r = await runners.get(cell)!({ kind: 'closed', inFlight: 16, seconds: 3 }, `warm-${cell.rpc}-${cell.protocol}`);
@@ -311,8 +354,10 @@ try {
       );
     }
   }
+  slowCreatesDone = await stopSlowCreates();
 } finally {
   await stack.stop();
+  await sim?.close();
   rmSync(work, { recursive: true, force: true });
 }
 
@@ -326,6 +371,9 @@ const lines: string[] = [];
 lines.push('');
 lines.push(`Address reads: ${USERS * PER_USER} addresses of ${USERS} users in PostgreSQL; ${cpus().length} cores (${cpuModel}); service with LOG_LEVEL=warn (no per-call log lines)`);
 lines.push(`Load generator: ${generatorText}`);
+if (SLOW_CREATES > 0) {
+  lines.push(`During every run: ${SLOW_CREATES} CreateDepositAddress calls in flight, each waiting ${SLOW_CREATE_MS} ms on the exchange (simulator in the benchmark's process); ${slowCreatesDone} creates done`);
+}
 lines.push(`Each figure: median [min-max] of ${REPS} runs (saturated: ${SAT_SECONDS} s at ${IN_FLIGHT} in flight; fixed rate: ${RATE_SECONDS} s open loop, latency from the scheduled time)`);
 lines.push('');
 lines.push(row(['RPC', 'protocol', 'figure', 'bar (PRODUCT.md)', 'verdict', 'lean ref (this box)'], widths));
