@@ -7,10 +7,12 @@ import { DepositAddressService } from "./addresses/deposit-address.service.js";
 import type { Config } from "./config.js";
 import type { Cipher } from "./crypto/cipher.js";
 import { databaseErrorOf } from "./db/database-errors.js";
+import { loadServerKey } from "./db/server-keys.js";
 import { capabilitiesOf } from "./exchange/capabilities.js";
 import { ExchangeClients } from "./exchange/exchange-clients.js";
 import { ExchangeCatalogue } from "./exchanges/exchange-catalogue.js";
 import { HealthMonitor } from "./health-monitor.js";
+import { PageTokens } from "./pagination.js";
 import { BackgroundJobs } from "./jobs/background-jobs.js";
 import { AddressSyncService } from "./sync/address-sync.service.js";
 import { SyncLocks } from "./sync/sync-lock.js";
@@ -61,6 +63,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
   const catalogue = await ExchangeCatalogue.load(orm.em.fork());
   // Each catalogue exchange's CCXT class, now: a wrong ccxt_id fails start-up, not a user's first call.
   await Promise.all(catalogue.list().map((row) => capabilitiesOf(row)));
+  const pageTokens = new PageTokens(await loadServerKey(orm.em.fork(), "page_tokens"));
   const accounts = new ExchangeAccountService(orm.em, cipher, catalogue, logger);
   const metrics = new Metrics();
   const exchangeClients = new ExchangeClients({
@@ -104,7 +107,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     { intervalMs: deps.healthIntervalMs ?? 2000, timeoutMs: 2000 },
   );
   const calls = new InFlight();
-  const services = serviceRoutes({ accounts, access, addresses, sync, catalogue, health, admin });
+  const services = serviceRoutes({ accounts, access, addresses, sync, catalogue, health, admin, pageTokens });
   const interceptors = [callObserver(logger, metrics, databaseErrorOf, calls), authInterceptor(deps.verifier)];
   // gzip costs more CPU than it saves on an internal network; only large answers are worth it.
   const compressMinBytes = 64 * 1024;

@@ -3,7 +3,7 @@ import { timestampNow } from "@bufbuild/protobuf/wkt";
 import type { ServiceImpl } from "@connectrpc/connect";
 import type { AccountExchange } from "../accounts/account-exchange.js";
 import type { ExchangeCatalogue } from "../exchanges/exchange-catalogue.js";
-import { pageOfList } from "../pagination.js";
+import type { PageTokens } from "../pagination.js";
 import { Violations } from "../validation.js";
 import { KeyPermissionsSchema } from "../../gen/wallet/v1/exchange_account_pb.js";
 import type { WalletService } from "../../gen/wallet/v1/wallet_service_pb.js";
@@ -12,7 +12,7 @@ import { actorOf, callerOf } from "./context.js";
 type ExchangeAccessRpcs = Pick<ServiceImpl<typeof WalletService>, "testExchangeConnection" | "listExchangeCurrencies">;
 
 /** The RPCs that reach an exchange with an account's key without touching addresses. */
-export function exchangeAccessHandlers(access: AccountExchange, catalogue: ExchangeCatalogue): ExchangeAccessRpcs {
+export function exchangeAccessHandlers(access: AccountExchange, catalogue: ExchangeCatalogue, pageTokens: PageTokens): ExchangeAccessRpcs {
   return {
     async testExchangeConnection(req, ctx) {
       new Violations().uuid("id", req.id).throwIfAny();
@@ -33,7 +33,7 @@ export function exchangeAccessHandlers(access: AccountExchange, catalogue: Excha
       v.throwIfAny();
       catalogue.require(req.exchangeId, "exchange_id");
       const currencies = await access.currencies(callerOf(ctx).userId, req.exchangeId, req.exchangeAccountId);
-      const page = pageOfList(currencies, req.pageSize, req.pageToken, `currencies:${req.exchangeId}`);
+      const page = pageTokens.pageOfList(currencies, req.pageSize, req.pageToken, `currencies:${req.exchangeId}`);
       return {
         currencies: page.items.map((c) => ({
           code: c.code,
