@@ -22,6 +22,7 @@ import type { Logger } from "./logger.js";
 import { authInterceptor } from "./rpc/auth.interceptor.js";
 import { InFlight } from "./rpc/in-flight.js";
 import { callObserver } from "./rpc/call-observer.interceptor.js";
+import { requestCheck } from "./rpc/request-check.interceptor.js";
 import { contextValuesOf } from "./rpc/context.js";
 import { Metrics } from "./rpc/metrics.js";
 import { unaryHandler } from "./rpc/unary-handler.js";
@@ -108,7 +109,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
   );
   const calls = new InFlight();
   const services = serviceRoutes({ accounts, access, addresses, sync, catalogue, health, admin, pageTokens });
-  const interceptors = [callObserver(logger, metrics, databaseErrorOf, calls), authInterceptor(deps.verifier)];
+  // The request check inside the observer, so a refused request is logged and counted; before auth, as a parser would.
+  const interceptors = [callObserver(logger, metrics, databaseErrorOf, calls), requestCheck(), authInterceptor(deps.verifier)];
   // gzip costs more CPU than it saves on an internal network; only large answers are worth it.
   const compressMinBytes = 64 * 1024;
   // The largest request the service reads (gRPC's usual default); Connect's own would be 4 GiB.
