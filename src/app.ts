@@ -1,5 +1,5 @@
 import type { MikroORM } from "@mikro-orm/postgresql";
-import { connectNodeAdapter } from "@connectrpc/connect-node";
+import { compressionBrotli, compressionGzip, connectNodeAdapter } from "@connectrpc/connect-node";
 import { ExchangeAccountService } from "./accounts/exchange-account.service.js";
 import { AccountExchange } from "./accounts/account-exchange.js";
 import { SyncAdminService } from "./admin/sync-admin.service.js";
@@ -111,6 +111,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
   const services = serviceRoutes({ accounts, access, addresses, sync, catalogue, health, admin, pageTokens });
   // The request check inside the observer, so a refused request is logged and counted; before auth, as a parser would.
   const interceptors = [callObserver(logger, metrics, databaseErrorOf, calls), requestCheck(), authInterceptor(deps.verifier)];
+  const acceptCompression = [compressionGzip, compressionBrotli];
   // gzip costs more CPU than it saves on an internal network; only large answers are worth it.
   const compressMinBytes = 64 * 1024;
   // The largest request the service reads (gRPC's usual default); Connect's own would be 4 GiB.
@@ -119,6 +120,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     routes: routes(services),
     interceptors,
     contextValues: contextValuesOf,
+    acceptCompression,
     compressMinBytes,
     readMaxBytes,
     fallback: (req, res) => {
@@ -133,6 +135,6 @@ export async function createApp(deps: AppDeps): Promise<App> {
       res.end("not found\n");
     },
   });
-  const handler = unaryHandler(services, { interceptors, contextValues: contextValuesOf, compressMinBytes, readMaxBytes }, connectHandler);
+  const handler = unaryHandler(services, { interceptors, contextValues: contextValuesOf, acceptCompression, compressMinBytes, readMaxBytes }, connectHandler);
   return { server: new WalletServer(handler, logger, calls), health, metrics, accounts, exchangeClients, sync, jobs };
 }
