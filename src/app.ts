@@ -1,5 +1,5 @@
 import type { MikroORM } from "@mikro-orm/postgresql";
-import { connectNodeAdapter } from "@connectrpc/connect-node";
+import { compressionBrotli, compressionGzip, connectNodeAdapter } from "@connectrpc/connect-node";
 import { ExchangeAccountService } from "./accounts/exchange-account.service.js";
 import { AccountExchange } from "./accounts/account-exchange.js";
 import { KeyPolicy } from "./accounts/key-policy.js";
@@ -10,10 +10,12 @@ import type { Config } from "./config.js";
 import type { Cipher } from "./crypto/cipher.js";
 import { AdvisoryLocks } from "./db/advisory-locks.js";
 import { databaseErrorOf } from "./db/database-errors.js";
+import { loadServerKey } from "./db/server-keys.js";
 import { capabilitiesOf } from "./exchange/capabilities.js";
 import { ExchangeClients } from "./exchange/exchange-clients.js";
 import { ExchangeCatalogue } from "./exchanges/exchange-catalogue.js";
 import { HealthMonitor } from "./health-monitor.js";
+import { PageTokens } from "./pagination.js";
 import { BackgroundJobs } from "./jobs/background-jobs.js";
 import { AddressSyncService } from "./sync/address-sync.service.js";
 import { SyncMetrics } from "./sync/sync-metrics.js";
@@ -22,6 +24,7 @@ import type { Logger } from "./logger.js";
 import { authInterceptor } from "./rpc/auth.interceptor.js";
 import { InFlight } from "./rpc/in-flight.js";
 import { callObserver } from "./rpc/call-observer.interceptor.js";
+import { requestCheck } from "./rpc/request-check.interceptor.js";
 import { contextValuesOf } from "./rpc/context.js";
 import { Metrics } from "./rpc/metrics.js";
 import { unaryHandler } from "./rpc/unary-handler.js";
@@ -65,6 +68,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
   const catalogue = await ExchangeCatalogue.load(orm.em.fork());
   // Each catalogue exchange's CCXT class, now: a wrong ccxt_id fails start-up, not a user's first call.
   await Promise.all(catalogue.list().map((row) => capabilitiesOf(row)));
+  const pageTokens = new PageTokens(await loadServerKey(orm.em.fork(), "page_tokens"));
   const accounts = new ExchangeAccountService(orm.em, cipher, catalogue, logger);
   const metrics = new Metrics();
   const exchangeClients = new ExchangeClients({
@@ -112,8 +116,10 @@ export async function createApp(deps: AppDeps): Promise<App> {
     { intervalMs: deps.healthIntervalMs ?? 2000, timeoutMs: 2000 },
   );
   const calls = new InFlight();
-  const services = serviceRoutes({ accounts, access, addresses, sync, catalogue, health, admin });
-  const interceptors = [callObserver(logger, metrics, databaseErrorOf, calls), authInterceptor(deps.verifier)];
+  const services = serviceRoutes({ accounts, access, addresses, sync, catalogue, health, admin, pageTokens });
+  // The request check inside the observer, so a refused request is logged and counted; before auth, as a parser would.
+  const interceptors = [callObserver(logger, metrics, databaseErrorOf, calls), requestCheck(), authInterceptor(deps.verifier)];
+  const acceptCompression = [compressionGzip, compressionBrotli];
   // gzip costs more CPU than it saves on an internal network; only large answers are worth it.
   const compressMinBytes = 64 * 1024;
   // The largest request the service reads (gRPC's usual default); Connect's own would be 4 GiB.
@@ -122,6 +128,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     routes: routes(services),
     interceptors,
     contextValues: contextValuesOf,
+    acceptCompression,
     compressMinBytes,
     readMaxBytes,
     fallback: (req, res) => {
@@ -136,6 +143,6 @@ export async function createApp(deps: AppDeps): Promise<App> {
       res.end("not found\n");
     },
   });
-  const handler = unaryHandler(services, { interceptors, contextValues: contextValuesOf, compressMinBytes, readMaxBytes }, connectHandler);
+  const handler = unaryHandler(services, { interceptors, contextValues: contextValuesOf, acceptCompression, compressMinBytes, readMaxBytes }, connectHandler);
   return { server: new WalletServer(handler, logger, calls, deps.http2Limits), health, metrics, accounts, exchangeClients, sync, jobs };
 }

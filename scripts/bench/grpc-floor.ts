@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { create, toBinary } from '@bufbuild/protobuf';
 import { createContextValues } from '@connectrpc/connect';
-import { connectNodeAdapter } from '@connectrpc/connect-node';
+import { compressionGzip, connectNodeAdapter } from '@connectrpc/connect-node';
 import { encodeEnvelope } from '@connectrpc/connect/protocol';
 import { DepositAddressSchema } from '../../gen/wallet/v1/deposit_address_pb.js';
 import { GetDepositAddressResponseSchema, WalletService } from '../../gen/wallet/v1/wallet_service_pb.js';
@@ -47,7 +47,7 @@ function serve(server: Server): void {
   const envelope = encodeEnvelope(0, toBinary(GetDepositAddressResponseSchema, create(GetDepositAddressResponseSchema, answer)));
   const routes = [serviceRoute(WalletService, { getDepositAddress: () => answer })];
   const adapter = connectNodeAdapter({ routes: (r) => routes.forEach(({ service, impl }) => r.service(service, impl)) });
-  const unary = unaryHandler(routes, { interceptors: [], contextValues: () => createContextValues(), compressMinBytes: 64 * 1024, readMaxBytes: 4 * 1024 * 1024 }, adapter);
+  const unary = unaryHandler(routes, { interceptors: [], contextValues: () => createContextValues(), acceptCompression: [compressionGzip], compressMinBytes: 64 * 1024, readMaxBytes: 4 * 1024 * 1024 }, adapter);
   const h2 =
     server !== 'node:http2'
       ? http2.createServer({}, server === 'connect-node' ? adapter : unary)

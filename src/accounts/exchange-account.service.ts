@@ -103,8 +103,8 @@ export class ExchangeAccountService {
   }
 
   /** The caller's accounts (filters.userId is forced to them), or everyone's for the admin list. */
-  async list(filters: AccountFilters, page: PageRequest, scope: string): Promise<Page<ExchangeAccount>> {
-    return pageOf(await this.repo().list(filters, page), page, scope);
+  async list(filters: AccountFilters, page: PageRequest): Promise<Page<ExchangeAccount>> {
+    return pageOf(await this.repo().list(filters, page), page);
   }
 
   async update(actor: Actor, id: string, changes: ExchangeAccountChanges): Promise<ExchangeAccount> {

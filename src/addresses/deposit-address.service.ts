@@ -109,8 +109,8 @@ export class DepositAddressService {
     return view;
   }
 
-  async list(filters: AddressFilters, page: PageRequest, detail: AddressDetail, scope: string): Promise<Page<AddressView>> {
-    return pageOf(await this.reader.list(filters, page, detail), page, scope);
+  async list(filters: AddressFilters, page: PageRequest, detail: AddressDetail): Promise<Page<AddressView>> {
+    return pageOf(await this.reader.list(filters, page, detail), page);
   }
 
   async update(actor: Actor, id: string, changes: DepositAddressChanges): Promise<AddressView> {
@@ -167,10 +167,10 @@ export class DepositAddressService {
   }
 
   /** The audit trail of an address of the caller (deleted ones too), newest first. */
-  async activity(userId: string, addressId: string, page: PageRequest, scope: string): Promise<Page<AddressEventView>> {
+  async activity(userId: string, addressId: string, page: PageRequest): Promise<Page<AddressEventView>> {
     const repo = this.repo();
     if (!(await repo.view(userId, addressId, "basic"))) throw new NotFoundError("deposit address", addressId);
-    return pageOf(await listAddressEvents(repo.em, addressId, page), page, scope);
+    return pageOf(await listAddressEvents(repo.em, addressId, page), page);
   }
 
   /**

@@ -1,4 +1,4 @@
-import { ConnectionException, UniqueConstraintViolationException } from "@mikro-orm/core";
+import { ConnectionException, DriverException, UniqueConstraintViolationException } from "@mikro-orm/core";
 import { DomainError } from "../errors.js";
 
 /** PostgreSQL and socket error codes that mean "the database is not reachable right now". */
@@ -17,17 +17,25 @@ export class DatabaseUnavailableError extends DomainError {
 
 /**
  * Recognises a database outage in whatever the ORM, knex or pg threw, so the
- * client gets UNAVAILABLE with retry advice instead of INTERNAL.
+ * client gets UNAVAILABLE with retry advice instead of INTERNAL. A pool with
+ * every connection in use is one: knex throws KnexTimeoutError, which
+ * MikroORM's queries (em.find and the like) wrap into a DriverException that
+ * keeps only knex's message (its name and class are MikroORM's).
  */
 export function databaseErrorOf(err: unknown): DomainError | undefined {
-  if (err instanceof ConnectionException) return new DatabaseUnavailableError();
-  const e = err as { name?: unknown; code?: unknown; message?: unknown } | undefined;
-  if (e?.name === "KnexTimeoutError") return new DatabaseUnavailableError();
-  if (typeof e?.code === "string" && UNREACHABLE_CODES.has(e.code)) return new DatabaseUnavailableError();
-  if (typeof e?.message === "string" && /Connection terminated|connection is closed|Client has encountered a connection error/i.test(e.message)) {
-    return new DatabaseUnavailableError();
+  for (let e = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    if (isOutage(e)) return new DatabaseUnavailableError();
   }
   return undefined;
+}
+
+const KNEX_POOL_TIMEOUT = "Knex: Timeout acquiring a connection";
+
+function isOutage(e: Error & { code?: unknown }): boolean {
+  if (e instanceof ConnectionException || e.name === "KnexTimeoutError") return true;
+  if (e instanceof DriverException && e.message.startsWith(KNEX_POOL_TIMEOUT)) return true;
+  if (typeof e.code === "string" && UNREACHABLE_CODES.has(e.code)) return true;
+  return /Connection terminated|connection is closed|Client has encountered a connection error/i.test(e.message);
 }
 
 /** A unique index refused a row: from an ORM flush, or from plain SQL (which the ORM does not translate). */

@@ -3,7 +3,7 @@ import { timestampDate, timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { ExchangeAccountService } from "../accounts/exchange-account.service.js";
 import type { ForceSyncTargets, SyncAdminService } from "../admin/sync-admin.service.js";
 import type { ExchangeCatalogue } from "../exchanges/exchange-catalogue.js";
-import { pageRequest } from "../pagination.js";
+import type { PageTokens } from "../pagination.js";
 import { SYNC_STATES } from "../sync/sync-state.js";
 import { isUuid, Violations } from "../validation.js";
 import type { AdminService } from "../../gen/wallet/v1/admin_service_pb.js";
@@ -17,7 +17,7 @@ const MAX_FORCED_ACCOUNTS = 1000;
 const WEEK_MS = 7 * 24 * 3600 * 1000;
 
 /** AdminService RPCs; the auth interceptor has checked the admin role. */
-export function adminHandlers(accounts: ExchangeAccountService, catalogue: ExchangeCatalogue, admin: SyncAdminService): ServiceImpl<typeof AdminService> {
+export function adminHandlers(accounts: ExchangeAccountService, catalogue: ExchangeCatalogue, admin: SyncAdminService, pageTokens: PageTokens): ServiceImpl<typeof AdminService> {
   return {
     async listAllExchangeAccounts(req) {
       const v = new Violations().optionalUuid("user_id", req.userId);
@@ -26,8 +26,7 @@ export function adminHandlers(accounts: ExchangeAccountService, catalogue: Excha
       if (req.syncStatus !== SyncStatus.UNSPECIFIED && !syncStatus) v.add("sync_status", "is not a sync status");
       v.throwIfAny();
       const filters = { userId: req.userId.toLowerCase() || undefined, exchangeId: req.exchangeId || undefined, syncStatus, showDeleted: req.showDeleted };
-      const scope = `all-accounts:${JSON.stringify(filters)}`;
-      const page = await accounts.list(filters, pageRequest(req.pageSize, req.pageToken, scope), scope);
+      const page = await accounts.list(filters, pageTokens.request(req.pageSize, req.pageToken, `all-accounts:${JSON.stringify(filters)}`));
       return { exchangeAccounts: page.items.map(exchangeAccountToProto), nextPageToken: page.nextPageToken };
     },
 

@@ -1,17 +1,17 @@
 import type { ServiceImpl } from "@connectrpc/connect";
 import { capabilitiesOf } from "../exchange/capabilities.js";
 import type { ExchangeCatalogue } from "../exchanges/exchange-catalogue.js";
-import { pageOfList } from "../pagination.js";
+import type { PageTokens } from "../pagination.js";
 import type { WalletService } from "../../gen/wallet/v1/wallet_service_pb.js";
 import { supportedExchangeToProto } from "./mappers.js";
 
 type CatalogueRpcs = Pick<ServiceImpl<typeof WalletService>, "listSupportedExchanges" | "getExchangeInfo">;
 
 /** The exchange catalogue RPCs: what the service supports and can do on each exchange. */
-export function catalogueHandlers(catalogue: ExchangeCatalogue): CatalogueRpcs {
+export function catalogueHandlers(catalogue: ExchangeCatalogue, pageTokens: PageTokens): CatalogueRpcs {
   return {
     listSupportedExchanges(req) {
-      const page = pageOfList(catalogue.list(), req.pageSize, req.pageToken, "supported-exchanges");
+      const page = pageTokens.pageOfList(catalogue.list(), req.pageSize, req.pageToken, "supported-exchanges");
       return { exchanges: page.items.map(supportedExchangeToProto), nextPageToken: page.nextPageToken };
     },
 

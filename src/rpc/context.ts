@@ -17,6 +17,13 @@ export const callerKey = createContextKey<Caller | undefined>(undefined, { descr
 /** The request's origin; set for every call by contextValuesOf. */
 export const requestInfoKey = createContextKey<RequestInfo>({ requestId: "" }, { description: "request info" });
 
+/**
+ * Why the unary handler could not read a call's request (its framing,
+ * compression or message), for the request check to throw inside the
+ * interceptors, so the call observer logs and counts it like any other call.
+ */
+export const requestFailureKey = createContextKey<unknown>(undefined, { description: "request failure" });
+
 /** Reads the request's id, address and user agent off the Node request, before any handler runs. */
 export function contextValuesOf(req: IncomingMessage | Http2ServerRequest): ContextValues {
   const header = (name: string): string | undefined => {

@@ -2,7 +2,7 @@ import type { ServiceImpl } from "@connectrpc/connect";
 import type { DepositAddressService, NewDepositAddress } from "../addresses/deposit-address.service.js";
 import { DomainError } from "../errors.js";
 import type { ExchangeCatalogue } from "../exchanges/exchange-catalogue.js";
-import { pageRequest } from "../pagination.js";
+import type { PageTokens } from "../pagination.js";
 import { Violations } from "../validation.js";
 import type { CreateDepositAddressRequest, WalletService } from "../../gen/wallet/v1/wallet_service_pb.js";
 import { addressEventToProto, depositAddressToProto, detailOf } from "./address-mappers.js";
@@ -26,7 +26,7 @@ type AddressRpcs = Pick<
 const UPDATABLE = ["label", "description", "user_metadata", "is_active"] as const;
 
 /** The deposit-address RPCs: proto in, domain call, proto out. */
-export function depositAddressHandlers(addresses: DepositAddressService, catalogue: ExchangeCatalogue): AddressRpcs {
+export function depositAddressHandlers(addresses: DepositAddressService, catalogue: ExchangeCatalogue, pageTokens: PageTokens): AddressRpcs {
   return {
     async createDepositAddress(req, ctx) {
       const { address, createdOnExchange } = await addresses.create(actorOf(ctx), newAddress(req));
@@ -57,8 +57,7 @@ export function depositAddressHandlers(addresses: DepositAddressService, catalog
         showDeleted: req.showDeleted,
       };
       const detail = detailOf(req.view, "basic");
-      const scope = `addresses:${JSON.stringify(filters)}`;
-      const page = await addresses.list(filters, pageRequest(req.pageSize, req.pageToken, scope), detail, scope);
+      const page = await addresses.list(filters, pageTokens.request(req.pageSize, req.pageToken, `addresses:${JSON.stringify(filters)}`), detail);
       return { depositAddresses: page.items.map(depositAddressToProto), nextPageToken: page.nextPageToken };
     },
 
@@ -67,8 +66,7 @@ export function depositAddressHandlers(addresses: DepositAddressService, catalog
       if (!currency) new Violations().add("currency", "required").throwIfAny();
       const filters = { userId: callerOf(ctx).userId, currency, showDeleted: req.showDeleted };
       const detail = detailOf(req.view, "basic");
-      const scope = `addresses-by-currency:${JSON.stringify(filters)}`;
-      const page = await addresses.list(filters, pageRequest(req.pageSize, req.pageToken, scope), detail, scope);
+      const page = await addresses.list(filters, pageTokens.request(req.pageSize, req.pageToken, `addresses-by-currency:${JSON.stringify(filters)}`), detail);
       return { depositAddresses: page.items.map(depositAddressToProto), nextPageToken: page.nextPageToken };
     },
 
@@ -109,8 +107,7 @@ export function depositAddressHandlers(addresses: DepositAddressService, catalog
 
     async listAddressActivity(req, ctx) {
       new Violations().uuid("deposit_address_id", req.depositAddressId).throwIfAny();
-      const scope = `activity:${req.depositAddressId}`;
-      const page = await addresses.activity(callerOf(ctx).userId, req.depositAddressId, pageRequest(req.pageSize, req.pageToken, scope), scope);
+      const page = await addresses.activity(callerOf(ctx).userId, req.depositAddressId, pageTokens.request(req.pageSize, req.pageToken, `activity:${req.depositAddressId}`));
       return { events: page.items.map(addressEventToProto), nextPageToken: page.nextPageToken };
     },
   };

@@ -1,7 +1,7 @@
 import type { ServiceImpl } from "@connectrpc/connect";
 import type { AccountExchange } from "../accounts/account-exchange.js";
 import type { ExchangeCatalogue } from "../exchanges/exchange-catalogue.js";
-import { pageOfList } from "../pagination.js";
+import type { PageTokens } from "../pagination.js";
 import { Violations } from "../validation.js";
 import type { WalletService } from "../../gen/wallet/v1/wallet_service_pb.js";
 import { actorOf, callerOf } from "./context.js";
@@ -10,7 +10,7 @@ import { keyPermissionsToProto } from "./mappers.js";
 type ExchangeAccessRpcs = Pick<ServiceImpl<typeof WalletService>, "testExchangeConnection" | "listExchangeCurrencies">;
 
 /** The RPCs that reach an exchange with an account's key without touching addresses. */
-export function exchangeAccessHandlers(access: AccountExchange, catalogue: ExchangeCatalogue): ExchangeAccessRpcs {
+export function exchangeAccessHandlers(access: AccountExchange, catalogue: ExchangeCatalogue, pageTokens: PageTokens): ExchangeAccessRpcs {
   return {
     async testExchangeConnection(req, ctx) {
       new Violations().uuid("id", req.id).throwIfAny();
@@ -31,7 +31,7 @@ export function exchangeAccessHandlers(access: AccountExchange, catalogue: Excha
       v.throwIfAny();
       catalogue.require(req.exchangeId, "exchange_id");
       const currencies = await access.currencies(callerOf(ctx).userId, req.exchangeId, req.exchangeAccountId);
-      const page = pageOfList(currencies, req.pageSize, req.pageToken, `currencies:${req.exchangeId}`);
+      const page = pageTokens.pageOfList(currencies, req.pageSize, req.pageToken, `currencies:${req.exchangeId}`);
       return {
         currencies: page.items.map((c) => ({
           code: c.code,

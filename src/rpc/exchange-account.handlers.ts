@@ -1,6 +1,6 @@
 import type { ServiceImpl } from "@connectrpc/connect";
 import type { Credentials, ExchangeAccountChanges, ExchangeAccountService } from "../accounts/exchange-account.service.js";
-import { pageRequest } from "../pagination.js";
+import type { PageTokens } from "../pagination.js";
 import { Violations } from "../validation.js";
 import type { ExchangeCredentials } from "../../gen/wallet/v1/exchange_account_pb.js";
 import type { WalletService } from "../../gen/wallet/v1/wallet_service_pb.js";
@@ -16,7 +16,7 @@ type AccountRpcs = Pick<
 const UPDATABLE = ["account_name", "sandbox_mode", "is_active", "metadata", "credentials"] as const;
 
 /** The exchange-account RPCs: proto in, domain call, proto out. */
-export function exchangeAccountHandlers(accounts: ExchangeAccountService): AccountRpcs {
+export function exchangeAccountHandlers(accounts: ExchangeAccountService, pageTokens: PageTokens): AccountRpcs {
   return {
     async createExchangeAccount(req, ctx) {
       const account = await accounts.create(actorOf(ctx), {
@@ -32,8 +32,7 @@ export function exchangeAccountHandlers(accounts: ExchangeAccountService): Accou
 
     async listExchangeAccounts(req, ctx) {
       const userId = callerOf(ctx).userId;
-      const scope = `accounts:${userId}:${req.showDeleted}`;
-      const page = await accounts.list({ userId, showDeleted: req.showDeleted }, pageRequest(req.pageSize, req.pageToken, scope), scope);
+      const page = await accounts.list({ userId, showDeleted: req.showDeleted }, pageTokens.request(req.pageSize, req.pageToken, `accounts:${userId}:${req.showDeleted}`));
       return { exchangeAccounts: page.items.map(exchangeAccountToProto), nextPageToken: page.nextPageToken };
     },
 

@@ -6,6 +6,7 @@ import type { AddressSyncService } from "../sync/address-sync.service.js";
 import type { ExchangeAccountService } from "../accounts/exchange-account.service.js";
 import type { ExchangeCatalogue } from "../exchanges/exchange-catalogue.js";
 import type { HealthMonitor } from "../health-monitor.js";
+import type { PageTokens } from "../pagination.js";
 import { file_google_rpc_error_details } from "../../gen/google/rpc/error_details_pb.js";
 import { Health } from "../../gen/grpc/health/v1/health_pb.js";
 import { ServerReflection as ReflectionV1 } from "../../gen/grpc/reflection/v1/reflection_pb.js";
@@ -31,6 +32,7 @@ export interface RouteDeps {
   readonly catalogue: ExchangeCatalogue;
   readonly health: HealthMonitor;
   readonly admin: SyncAdminService;
+  readonly pageTokens: PageTokens;
 }
 
 /**
@@ -41,13 +43,13 @@ export function serviceRoutes(deps: RouteDeps): ServiceRoute[] {
   const reflection = reflectionServices([WalletService, AdminService, Health], [file_google_rpc_error_details]);
   return [
     serviceRoute(WalletService, {
-      ...exchangeAccountHandlers(deps.accounts),
-      ...catalogueHandlers(deps.catalogue),
-      ...exchangeAccessHandlers(deps.access, deps.catalogue),
-      ...depositAddressHandlers(deps.addresses, deps.catalogue),
-      ...syncHandlers(deps.sync),
+      ...exchangeAccountHandlers(deps.accounts, deps.pageTokens),
+      ...catalogueHandlers(deps.catalogue, deps.pageTokens),
+      ...exchangeAccessHandlers(deps.access, deps.catalogue, deps.pageTokens),
+      ...depositAddressHandlers(deps.addresses, deps.catalogue, deps.pageTokens),
+      ...syncHandlers(deps.sync, deps.pageTokens),
     }),
-    serviceRoute(AdminService, adminHandlers(deps.accounts, deps.catalogue, deps.admin)),
+    serviceRoute(AdminService, adminHandlers(deps.accounts, deps.catalogue, deps.admin, deps.pageTokens)),
     serviceRoute(Health, healthService(deps.health, [WalletService.typeName, AdminService.typeName])),
     serviceRoute(ReflectionV1, reflection.v1),
     serviceRoute(ReflectionV1alpha, reflection.v1alpha),

@@ -1,6 +1,6 @@
 import type { ServiceImpl } from "@connectrpc/connect";
 import type { AddressSyncService } from "../sync/address-sync.service.js";
-import { pageRequest } from "../pagination.js";
+import type { PageTokens } from "../pagination.js";
 import { Violations } from "../validation.js";
 import type { SyncDepositAddressesResponse, WalletService } from "../../gen/wallet/v1/wallet_service_pb.js";
 import { depositAddressToProto } from "./address-mappers.js";
@@ -13,7 +13,7 @@ type SyncRpcs = Pick<ServiceImpl<typeof WalletService>, "syncDepositAddresses" |
 type Message = MessageInitShape<typeof SyncDepositAddressesResponseSchema> | SyncDepositAddressesResponse;
 
 /** Sync RPCs: the progress stream, and the log of runs. */
-export function syncHandlers(sync: AddressSyncService): SyncRpcs {
+export function syncHandlers(sync: AddressSyncService, pageTokens: PageTokens): SyncRpcs {
   return {
     async *syncDepositAddresses(req, ctx): AsyncGenerator<Message> {
       new Violations().uuid("exchange_account_id", req.exchangeAccountId).throwIfAny();
@@ -47,8 +47,7 @@ export function syncHandlers(sync: AddressSyncService): SyncRpcs {
 
     async listSyncRuns(req, ctx) {
       new Violations().uuid("exchange_account_id", req.exchangeAccountId).throwIfAny();
-      const scope = `sync-runs:${req.exchangeAccountId}`;
-      const page = await sync.listRuns(callerOf(ctx).userId, req.exchangeAccountId.toLowerCase(), pageRequest(req.pageSize, req.pageToken, scope), scope);
+      const page = await sync.listRuns(callerOf(ctx).userId, req.exchangeAccountId.toLowerCase(), pageTokens.request(req.pageSize, req.pageToken, `sync-runs:${req.exchangeAccountId}`));
       return { syncRuns: page.items.map(syncRunToProto), nextPageToken: page.nextPageToken };
     },
   };

@@ -1,14 +1,16 @@
 import http2 from "node:http2";
-import { gunzipSync, gzipSync } from "node:zlib";
+import { brotliCompressSync, gunzipSync, gzipSync } from "node:zlib";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
-import { Code, ConnectError, createContextKey, createContextValues, type HandlerContext, type Interceptor } from "@connectrpc/connect";
-import { connectNodeAdapter } from "@connectrpc/connect-node";
+import { Code, ConnectError, createClient, createContextKey, createContextValues, type HandlerContext, type Interceptor } from "@connectrpc/connect";
+import { compressionBrotli, compressionGzip, connectNodeAdapter, createGrpcWebTransport } from "@connectrpc/connect-node";
 import { encodeEnvelope } from "@connectrpc/connect/protocol";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { ErrorInfoSchema } from "../../gen/google/rpc/error_details_pb.js";
 import { GetDepositAddressRequestSchema, GetDepositAddressResponseSchema, WalletService } from "../../gen/wallet/v1/wallet_service_pb.js";
 import { connectClient, connectError } from "../../test/support/clients.js";
 import { createLogger } from "../logger.js";
+import { callObserver } from "./call-observer.interceptor.js";
+import { Metrics } from "./metrics.js";
 import { WalletServer } from "./server.js";
 import { serviceRoute, unaryHandler } from "./unary-handler.js";
 
@@ -45,13 +47,23 @@ const marker: Interceptor = (next) => (req) => {
   return next({ ...req });
 };
 
+/** The service's own call observer, outermost: what it counts is what the service's metrics would show. */
+const metrics = new Metrics({ defaultMetrics: false });
+const observer = callObserver(createLogger("silent"), metrics);
+
+/** The calls the observer counted, by method and code, in the order of their codes' first calls. */
+async function observed(): Promise<{ method: string; code: string; count: number }[]> {
+  return (await metrics.rpcCalls.get()).values.map((v) => ({ method: String(v.labels.method), code: String(v.labels.code), count: v.value }));
+}
+
 let server: WalletServer;
 let baseUrl: string;
 
 beforeAll(async () => {
   const options = {
-    interceptors: [marker],
+    interceptors: [observer, marker],
     contextValues: () => createContextValues().set(peerKey, "peer-1"),
+    acceptCompression: [compressionGzip, compressionBrotli],
     compressMinBytes: COMPRESS_MIN_BYTES,
     readMaxBytes: READ_MAX_BYTES,
   };
@@ -67,6 +79,7 @@ afterAll(() => server.close(0));
 beforeEach(() => {
   seen = [];
   fallbackCalls = [];
+  metrics.rpcCalls.reset();
 });
 
 interface RawAnswer {
@@ -137,22 +150,30 @@ describe("unary calls without connect-node's pipeline", () => {
     expect(fallbackCalls).toEqual([]);
   });
 
-  it("refuses a malformed request: a cut envelope, two messages, a compressed one without its encoding, an invalid timeout", async () => {
+  it("refuses a malformed request inside the interceptors, without running it: a cut envelope, two messages, bad protobuf, an unknown compression, an invalid timeout", async () => {
     const message = getRequest("a-4");
-    const cases: [Buffer, http2.OutgoingHttpHeaders, string][] = [
-      [envelope(message).subarray(0, 7), {}, String(Code.InvalidArgument)],
-      [Buffer.concat([envelope(message), envelope(message)]), {}, String(Code.Unimplemented)],
-      [envelope(gzipSync(message), 1), {}, String(Code.Internal)],
-      [envelope(message), { "grpc-timeout": "soon" }, String(Code.InvalidArgument)],
+    const cases: [Buffer, http2.OutgoingHttpHeaders, Code][] = [
+      [envelope(message).subarray(0, 7), {}, Code.InvalidArgument],
+      [Buffer.concat([envelope(message), envelope(message)]), {}, Code.Unimplemented],
+      [envelope(Buffer.from([0xff, 0xff, 0xff, 0xff])), {}, Code.InvalidArgument],
+      [envelope(message.subarray(0, message.length - 3)), {}, Code.InvalidArgument],
+      [envelope(gzipSync(message), 1), {}, Code.InvalidArgument], // compressed, but no grpc-encoding
+      [envelope(Buffer.from("not gzip"), 1), { "grpc-encoding": "gzip" }, Code.InvalidArgument],
+      [envelope(message, 1), { "grpc-encoding": "snappy" }, Code.Unimplemented],
+      [envelope(message), { "grpc-timeout": "soon" }, Code.InvalidArgument],
     ];
-    for (const [body, headers, status] of cases) {
+    for (const [body, headers, code] of cases) {
       const raw = await rawCall(GET, body, headers);
-      expect(raw.trailers["grpc-status"]).toBe(status);
+      expect(raw.trailers["grpc-status"], JSON.stringify(headers)).toBe(String(code));
+      expect(raw.headers["grpc-accept-encoding"]).toBe("gzip,br");
     }
+    const counts = { INVALID_ARGUMENT: 6, UNIMPLEMENTED: 2 };
+    expect(await observed()).toEqual(Object.entries(counts).map(([code, count]) => ({ method: "wallet.v1.WalletService/GetDepositAddress", code, count })));
     expect(seen).toEqual([]);
+    expect(fallbackCalls).toEqual([]);
   });
 
-  it("refuses a request larger than readMaxBytes with RESOURCE_EXHAUSTED, on its own path and connect-node's, without running it", async () => {
+  it("refuses a request larger than readMaxBytes with RESOURCE_EXHAUSTED, plain or once inflated, without running it", async () => {
     // A valid message with one large unknown field: only its size is wrong.
     const large = Buffer.concat([Buffer.from(getRequest("a-9")), Buffer.from([0x7a]), encodeVarint(READ_MAX_BYTES), Buffer.alloc(READ_MAX_BYTES)]);
     const grpc = await rawCall(GET, envelope(large));
@@ -161,28 +182,52 @@ describe("unary calls without connect-node's pipeline", () => {
     const connect = await fetch(`${baseUrl}${GET}`, { method: "POST", headers: { "content-type": "application/proto" }, body: large });
     expect(connect.status).toBe(429);
     expect(await connect.json()).toMatchObject({ code: "resource_exhausted" });
-    const fallback = await rawCall(GET, envelope(gzipSync(large), 1), { "grpc-encoding": "gzip" }); // connect-node's readMaxBytes
-    expect(fallback.trailers["grpc-status"]).toBe(String(Code.ResourceExhausted));
-    expect(fallbackCalls).toEqual([GET]);
+    const inflated = await rawCall(GET, envelope(gzipSync(large), 1), { "grpc-encoding": "gzip" });
+    expect(inflated.trailers["grpc-status"]).toBe(String(Code.ResourceExhausted));
+    const connectInflated = await fetch(`${baseUrl}${GET}`, { method: "POST", headers: { "content-type": "application/proto", "content-encoding": "gzip" }, body: gzipSync(large) });
+    expect(connectInflated.status).toBe(429);
     // Just under the limit is fine.
     const fits = Buffer.concat([Buffer.from(getRequest("a-9")), Buffer.from([0x7a]), encodeVarint(1000), Buffer.alloc(1000)]);
     expect((await rawCall(GET, envelope(fits))).trailers["grpc-status"]).toBe("0");
     expect(seen.map((s) => s.label)).toEqual(["a-9"]);
+    expect((await observed()).map(({ code, count }) => [code, count])).toEqual([["RESOURCE_EXHAUSTED", 4], ["OK", 1]]);
+    expect(fallbackCalls).toEqual([]);
   });
 
-  it("hands connect-node what it does not take: compressed requests, gRPC-JSON, gRPC-Web, a stream", async () => {
+  it("answers compressed requests (gzip, brotli), gRPC-JSON and gRPC-Web itself, and hands connect-node streams and what is not a unary call", async () => {
     const compressed = await rawCall(GET, envelope(gzipSync(getRequest("a-5")), 1), { "grpc-encoding": "gzip" });
     expect(compressed.trailers["grpc-status"]).toBe("0");
+    const brotli = await rawCall(GET, envelope(brotliCompressSync(getRequest("a-5b")), 1), { "grpc-encoding": "br" });
+    expect(brotli.trailers["grpc-status"]).toBe("0");
     const json = await rawCall(GET, envelope(Buffer.from(JSON.stringify({ id: "a-6" }))), { "content-type": "application/grpc+json" });
-    expect(json.trailers["grpc-status"]).toBe("0");
-    await connectClient(WalletService, baseUrl, undefined, "grpc-web").getDepositAddress({ id: "a-7" });
+    expect(json.headers["content-type"]).toBe("application/grpc+json");
+    expect(JSON.parse(json.data.subarray(5).toString())).toMatchObject({ depositAddress: { id: "a-6" } });
+    const web = connectClient(WalletService, baseUrl, undefined, "grpc-web");
+    expect((await web.getDepositAddress({ id: "a-7" })).depositAddress?.label).toBe("small");
+    expect(await connectError(web.getDepositAddress({ id: "missing" }))).toMatchObject({ code: "NOT_FOUND", reason: "DEPOSIT_ADDRESS_NOT_FOUND" });
+    const webGzip = createClient(WalletService, createGrpcWebTransport({ baseUrl, httpVersion: "1.1", sendCompression: compressionGzip, compressMinBytes: 0 }));
+    expect((await webGzip.getDepositAddress({ id: "big" })).depositAddress?.label).toHaveLength(4 * COMPRESS_MIN_BYTES);
     const gzipped = await fetch(`${baseUrl}${GET}`, { method: "POST", headers: { "content-type": "application/json", "content-encoding": "gzip" }, body: gzipSync('{"id":"a-8"}') });
     expect(gzipped.status).toBe(200);
+    expect(fallbackCalls).toEqual([]);
+
     const messages = [];
     for await (const m of connectClient(WalletService, baseUrl, undefined, "grpc").syncDepositAddresses({})) messages.push(m);
     expect(messages).toHaveLength(1);
-    expect(fallbackCalls).toEqual([GET, GET, GET, GET, "/wallet.v1.WalletService/SyncDepositAddresses"]);
-    expect(seen.map((s) => s.label)).toEqual(["a-5", "a-6", "a-7", "a-8"]);
+    const text = await fetch(`${baseUrl}${GET}`, { method: "POST", headers: { "content-type": "application/grpc-web-text" }, body: envelope(getRequest("a-9")).toString("base64") });
+    expect(text.status).toBe(415); // connect-node's answer: it does not take gRPC-Web text either
+    const get = await fetch(`${baseUrl}${GET}?encoding=json&message=${encodeURIComponent('{"id":"a-10"}')}`);
+    expect(get.status).toBe(405); // no method of ours is NO_SIDE_EFFECTS
+    expect(fallbackCalls).toEqual(["/wallet.v1.WalletService/SyncDepositAddresses", GET, `${GET}?encoding=json&message=${encodeURIComponent('{"id":"a-10"}')}`]);
+    expect(seen.map((s) => s.label)).toEqual(["a-5", "a-5b", "a-6", "a-7", "missing", "big", "a-8"]);
+  });
+
+  it("answers an unknown Connect content-encoding with UNIMPLEMENTED and the encodings it takes", async () => {
+    const res = await fetch(`${baseUrl}${GET}`, { method: "POST", headers: { "content-type": "application/json", "content-encoding": "snappy" }, body: '{"id":"c-0"}' });
+    expect(res.status).toBe(501);
+    expect(res.headers.get("accept-encoding")).toBe("gzip,br");
+    expect(await res.json()).toMatchObject({ code: "unimplemented" });
+    expect((await observed()).map(({ code, count }) => [code, count])).toEqual([["UNIMPLEMENTED", 1]]);
   });
 
   it("answers Connect unary calls itself, JSON and binary, over HTTP/1.1 and h2, errors as Connect JSON with their HTTP status", async () => {

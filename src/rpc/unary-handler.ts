@@ -13,10 +13,12 @@ import {
   type UnaryRequest,
   type UnaryResponse,
 } from "@connectrpc/connect";
-import { compressionGzip } from "@connectrpc/connect-node";
-import { createMethodSerializationLookup, encodeEnvelope } from "@connectrpc/connect/protocol";
-import { codeToHttpStatus, errorToJsonBytes, parseContentType, parseTimeout as parseConnectTimeout, trailerMux } from "@connectrpc/connect/protocol-connect";
-import { parseTimeout as parseGrpcTimeout, setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
+import { type Compression, compressionNegotiate, createMethodSerializationLookup, encodeEnvelope } from "@connectrpc/connect/protocol";
+import { codeToHttpStatus, errorToJsonBytes, parseContentType as parseConnectType, parseTimeout as parseConnectTimeout, trailerMux } from "@connectrpc/connect/protocol-connect";
+import { parseContentType as parseGrpcType, parseTimeout as parseGrpcTimeout, setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
+import { parseContentType as parseGrpcWebType, trailerFlag, trailerSerialize } from "@connectrpc/connect/protocol-grpc-web";
+import { requestFailureKey } from "./context.js";
+import { decodeRequest } from "./request-decoding.js";
 
 type Request = IncomingMessage | Http2ServerRequest;
 type Response = ServerResponse | Http2ServerResponse;
@@ -36,7 +38,9 @@ export function serviceRoute<S extends DescService>(service: S, impl: Partial<Se
 export interface UnaryOptions {
   readonly interceptors: Interceptor[];
   readonly contextValues: (req: Request) => ContextValues;
-  /** Answers of this size or more are gzipped when the client accepts gzip (as connect-node does). */
+  /** The compressions requests may use and answers are offered in (connect-node's `acceptCompression`). */
+  readonly acceptCompression: Compression[];
+  /** Answers of this size or more are compressed when the client accepts a compression (as connect-node does). */
   readonly compressMinBytes: number;
   /** A request body of more bytes is refused with RESOURCE_EXHAUSTED (connect-node's `readMaxBytes`). */
   readonly readMaxBytes: number;
@@ -49,15 +53,21 @@ interface UnaryMethod {
   readonly serialization: ReturnType<typeof createMethodSerializationLookup>;
 }
 
-const GRPC_BINARY = /^application\/grpc(\+proto)?$/i;
+/** The three unary wire protocols: gRPC and gRPC-Web frame a message in an envelope, Connect sends it bare. */
+interface Protocol {
+  readonly name: "grpc" | "grpc-web" | "connect";
+  readonly binary: boolean;
+}
+
 const COMPRESSED = 0b1;
 const NO_LIMIT = 0xffffffff;
 
 /**
- * Unary calls over gRPC (binary) and the Connect protocol (POST, JSON or
- * binary), uncompressed, answered without connect-node's streaming pipeline;
- * everything else (streams, compressed requests, gRPC-Web, Connect GET) goes
- * to `fallback`, the connect-node adapter.
+ * Every unary call, over gRPC, gRPC-Web and the Connect protocol (POST), in
+ * JSON or binary, compressed or not, answered without connect-node's
+ * streaming pipeline; streams, and what is not a unary call (a Connect GET,
+ * gRPC-Web text, an unknown content type), go to `fallback`, the connect-node
+ * adapter.
  *
  * Why: connect-node runs each call through async generators compiled for
  * ES2017, so each call creates generator functions, and V8 gives each its own
@@ -75,7 +85,13 @@ const NO_LIMIT = 0xffffffff;
  * every call. Here the signal is made on its first read (see CallContext):
  * our unary implementations read it only when a call fails.
  *
- * The call itself is Connect's: its serialization, its interceptors, its
+ * And because connect-node reads a unary request before its interceptors
+ * run, a request it cannot read (bad protobuf, which it answers INTERNAL; a
+ * cut envelope; an unknown compression) was never logged or counted. Here
+ * whatever goes wrong reading the request is thrown inside the interceptors
+ * (see requestFailureKey), so the call observer sees every call.
+ *
+ * The call itself is Connect's: its framing, compressions, interceptors and
  * error encodings; `invoke` runs the implementation through the interceptors
  * as Connect's `invokeUnaryImplementation` does.
  */
@@ -90,57 +106,81 @@ export function unaryHandler(routes: readonly ServiceRoute[], options: UnaryOpti
   }
   return (req, res) => {
     const method = req.method === "POST" ? unary.get(req.url ?? "") : undefined;
-    const contentType = req.headers["content-type"] ?? "";
-    let answered: Promise<void> | undefined;
-    if (method && "stream" in req && GRPC_BINARY.test(contentType) && identity(req.headers["grpc-encoding"])) {
-      answered = answerGrpc(method, req, res as Http2ServerResponse, options);
-    } else if (method && identity(req.headers["content-encoding"])) {
-      const connect = parseContentType(contentType);
-      if (connect && !connect.stream) answered = answerConnect(method, connect.binary, req, res, options);
-    }
-    if (!answered) {
+    const protocol = method && protocolOf(req);
+    if (!method || !protocol) {
       fallback(req, res);
       return;
     }
+    const answered = protocol.name === "connect" ? answerConnect(method, protocol, req, res, options) : answerGrpc(method, protocol, req, res, options);
     // The call's own failures are answered; this is the transport failing to write the answer.
     answered.catch(() => ("stream" in res ? res.stream.destroy() : res.destroy()));
   };
 }
 
-async function answerGrpc(method: UnaryMethod, req: Http2ServerRequest, res: Http2ServerResponse, options: UnaryOptions): Promise<void> {
+function protocolOf(req: Request): Protocol | undefined {
+  const contentType = header(req, "content-type");
+  const grpc = "stream" in req ? parseGrpcType(contentType ?? null) : undefined; // gRPC needs HTTP/2's trailers
+  if (grpc) return { name: "grpc", binary: grpc.binary };
+  const web = parseGrpcWebType(contentType ?? null);
+  if (web && !web.text) return { name: "grpc-web", binary: web.binary };
+  const connect = parseConnectType(contentType ?? null);
+  return connect && !connect.stream ? { name: "connect", binary: connect.binary } : undefined;
+}
+
+/** gRPC, and gRPC-Web, which sends the trailers as the body's last envelope. */
+async function answerGrpc(method: UnaryMethod, protocol: Protocol, req: Request, res: Response, options: UnaryOptions): Promise<void> {
+  const web = protocol.name === "grpc-web";
   const timeout = parseGrpcTimeout(header(req, "grpc-timeout") ?? null, Number.MAX_SAFE_INTEGER);
-  const context = new CallContext(method.spec.method, "grpc", req, res, timeout.timeoutMs, options.contextValues(req));
-  context.responseHeader.set("content-type", "application/grpc+proto");
+  const context = new CallContext(method.spec.method, protocol.name, req, res, timeout.timeoutMs, options.contextValues(req));
+  const accepted = options.acceptCompression.map((c) => c.name).join(",");
+  const compression = compressionNegotiate(options.acceptCompression, header(req, "grpc-encoding") ?? null, header(req, "grpc-accept-encoding") ?? null, "grpc-accept-encoding");
+  context.responseHeader.set("content-type", `application/${web ? "grpc-web" : "grpc"}+${protocol.binary ? "proto" : "json"}`);
+  // What we take, on every answer: the gRPC spec wants it with an UNIMPLEMENTED for an unknown compression.
+  context.responseHeader.set("grpc-accept-encoding", accepted);
   context.responseTrailer.set("grpc-status", "0");
-  let body: Uint8Array | undefined;
-  try {
+  const read = async () => {
     if (timeout.error) throw timeout.error;
-    const output = await invoke(method, true, context, requestMessage(await readAll(req, options.readMaxBytes)), options);
-    const gzip = output.byteLength >= options.compressMinBytes && acceptsGzip(header(req, "grpc-accept-encoding"));
-    if (gzip) context.responseHeader.set("grpc-encoding", "gzip");
-    body = gzip ? encodeEnvelope(COMPRESSED, await compressionGzip.compress(output)) : encodeEnvelope(0, output);
+    if (compression.error) throw compression.error;
+    const { flags, data } = requestEnvelope(await readAll(req, options.readMaxBytes));
+    if ((flags & COMPRESSED) === 0) return data;
+    if (!compression.request) throw new ConnectError(`protocol error: a compressed message, but grpc-encoding is not one of ${accepted}`, Code.InvalidArgument);
+    return decompress(compression.request, data, options.readMaxBytes);
+  };
+  const body: Uint8Array[] = [];
+  try {
+    const output = await invoke(method, protocol.binary, context, read, options);
+    const compress = compression.response && output.byteLength >= options.compressMinBytes ? compression.response : undefined;
+    if (compress) context.responseHeader.set("grpc-encoding", compress.name);
+    body.push(compress ? encodeEnvelope(COMPRESSED, await compress.compress(output)) : encodeEnvelope(0, output));
   } catch (err) {
-    body = undefined;
+    body.length = 0;
     setTrailerStatus(context.responseTrailer, connectErrorOf(err));
   } finally {
     context.done();
   }
-  if (res.stream.destroyed) return; // the client went away
+  if (web) body.push(encodeEnvelope(trailerFlag, trailerSerialize(context.responseTrailer)));
+  if ("stream" in res ? res.stream.destroyed : res.destroyed) return; // the client went away
   res.writeHead(200, Object.fromEntries(context.responseHeader));
-  res.addTrailers(Object.fromEntries(context.responseTrailer));
-  if (body) res.end(body);
+  if (!web) (res as Http2ServerResponse).addTrailers(Object.fromEntries(context.responseTrailer));
+  if (body.length > 0) res.end(Buffer.concat(body));
   else res.end();
 }
 
-async function answerConnect(method: UnaryMethod, binary: boolean, req: Request, res: Response, options: UnaryOptions): Promise<void> {
+async function answerConnect(method: UnaryMethod, protocol: Protocol, req: Request, res: Response, options: UnaryOptions): Promise<void> {
   const timeout = parseConnectTimeout(header(req, "connect-timeout-ms") ?? null, Number.MAX_SAFE_INTEGER);
   const context = new CallContext(method.spec.method, "connect", req, res, timeout.timeoutMs, options.contextValues(req));
-  context.responseHeader.set("content-type", binary ? "application/proto" : "application/json");
+  const compression = compressionNegotiate(options.acceptCompression, header(req, "content-encoding") ?? null, header(req, "accept-encoding") ?? null, "accept-encoding");
+  context.responseHeader.set("content-type", protocol.binary ? "application/proto" : "application/json");
+  const read = async () => {
+    if (timeout.error) throw timeout.error;
+    if (compression.error) throw compression.error;
+    const data = await readAll(req, options.readMaxBytes);
+    return compression.request ? decompress(compression.request, data, options.readMaxBytes) : data;
+  };
   let status = 200;
   let body: Uint8Array;
   try {
-    if (timeout.error) throw timeout.error;
-    body = await invoke(method, binary, context, await readAll(req, options.readMaxBytes), options);
+    body = await invoke(method, protocol.binary, context, read, options);
   } catch (err) {
     const error = connectErrorOf(err);
     status = codeToHttpStatus(error.code);
@@ -150,9 +190,9 @@ async function answerConnect(method: UnaryMethod, binary: boolean, req: Request,
   } finally {
     context.done();
   }
-  if (body.byteLength >= options.compressMinBytes && acceptsGzip(header(req, "accept-encoding"))) {
-    body = await compressionGzip.compress(body);
-    context.responseHeader.set("content-encoding", "gzip");
+  if (compression.response && body.byteLength >= options.compressMinBytes) {
+    body = await compression.response.compress(body);
+    context.responseHeader.set("content-encoding", compression.response.name);
   }
   const headers = trailerMux(context.responseHeader, context.responseTrailer);
   headers.set("content-length", String(body.byteLength));
@@ -162,20 +202,42 @@ async function answerConnect(method: UnaryMethod, binary: boolean, req: Request,
 }
 
 /**
- * The request message parsed, the implementation run through the
- * interceptors (the first one outermost), the answer serialized.
+ * The request read and decoded, the implementation run through the
+ * interceptors (the first one outermost), the answer serialized. A request
+ * that cannot be read still runs the interceptors, with an empty message and
+ * the failure under requestFailureKey, for the request check to throw; the
+ * implementation throws it too, so that it never runs on the empty message.
  */
-async function invoke(method: UnaryMethod, binary: boolean, context: CallContext, request: Uint8Array, options: UnaryOptions): Promise<Uint8Array> {
+async function invoke(method: UnaryMethod, binary: boolean, context: CallContext, read: () => Promise<Uint8Array>, options: UnaryOptions): Promise<Uint8Array> {
   const { spec } = method;
+  let message;
+  try {
+    message = decodeRequest(spec.method.input, binary, await read());
+  } catch (err) {
+    context.values.set(requestFailureKey, err);
+    message = create(spec.method.input);
+  }
+  const failure = context.values.get(requestFailureKey);
   const implementation = async (req: UnaryRequest): Promise<UnaryResponse> => {
+    if (failure !== undefined) throw failure;
     const output = await spec.impl(req.message, new ImplementationContext(context, req));
     return { stream: false, method: spec.method, service: spec.method.parent, header: context.responseHeader, trailer: context.responseTrailer, message: create(spec.method.output, output) };
   };
   const next = options.interceptors.reduceRight<Next>((inner, interceptor) => interceptor(inner), implementation as Next);
-  const res = (await next(new CallRequest(context, method.serialization.getI(binary).parse(request)))) as UnaryResponse;
+  const res = (await next(new CallRequest(context, message))) as UnaryResponse;
   copyHeaders(res.header, context.responseHeader);
   copyHeaders(res.trailer, context.responseTrailer);
-  return method.serialization.getO(binary).serialize(res.message as Message);
+  return method.serialization.getO(binary).serialize(res.message);
+}
+
+/** A compressed request, inflated up to `maxBytes`; a corrupt one is INVALID_ARGUMENT (Connect says INTERNAL for some). */
+async function decompress(compression: Compression, data: Uint8Array, maxBytes: number): Promise<Uint8Array> {
+  try {
+    return await compression.decompress(data, maxBytes);
+  } catch (err) {
+    if (err instanceof ConnectError && err.code === Code.ResourceExhausted) throw err;
+    throw new ConnectError(`protocol error: the request is not valid ${compression.name}`, Code.InvalidArgument);
+  }
 }
 
 /** An interceptor's own headers in place of the call's (as Connect does). */
@@ -325,29 +387,20 @@ function readAll(req: Request, maxBytes: number): Promise<Buffer> {
   });
 }
 
-/** The one enveloped message of a unary gRPC request. */
-function requestMessage(data: Buffer): Uint8Array {
+/** The one enveloped message of a unary gRPC or gRPC-Web request. */
+function requestEnvelope(data: Buffer): { flags: number; data: Uint8Array } {
   if (data.length === 0) throw new ConnectError("protocol error: missing input message for unary method", Code.Unimplemented);
   if (data.length < 5 || data.length < 5 + data.readUInt32BE(1)) throw new ConnectError("protocol error: incomplete envelope", Code.InvalidArgument);
   const end = 5 + data.readUInt32BE(1);
   if (end < data.length) throw new ConnectError("protocol error: received extra input message for unary method", Code.Unimplemented);
-  if ((data[0]! & COMPRESSED) === COMPRESSED) throw new ConnectError("received compressed envelope, but do not know how to decompress", Code.Internal);
-  return data.subarray(5, end);
+  return { flags: data[0]!, data: data.subarray(5, end) };
 }
 
 function connectErrorOf(err: unknown): ConnectError {
   return err instanceof ConnectError ? err : new ConnectError("internal error", Code.Internal, undefined, undefined, err);
 }
 
-function identity(encoding: string | string[] | undefined): boolean {
-  return encoding === undefined || encoding === "identity";
-}
-
 function header(req: Request, name: string): string | undefined {
   const value = req.headers[name];
   return Array.isArray(value) ? value.join(",") : value;
-}
-
-function acceptsGzip(accepted: string | undefined): boolean {
-  return accepted?.split(",").some((e) => e.trim() === "gzip") ?? false;
 }

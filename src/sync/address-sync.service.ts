@@ -150,12 +150,12 @@ export class AddressSyncService {
   }
 
   /** The caller's account's runs, newest first. */
-  async listRuns(userId: string, accountId: string, page: PageRequest, scope: string): Promise<Page<SyncRun>> {
+  async listRuns(userId: string, accountId: string, page: PageRequest): Promise<Page<SyncRun>> {
     await this.access.account(userId, accountId);
     const where: Record<string, unknown> = { exchangeAccount: accountId };
     if (page.after) where.$or = [{ createdAt: { $lt: page.after.createdAt } }, { createdAt: page.after.createdAt, id: { $lt: page.after.id } }];
     const rows = await this.em.fork().find(SyncRunSchema, where, { orderBy: { createdAt: "desc", id: "desc" }, limit: page.pageSize + 1 });
-    return pageOf(rows, page, scope);
+    return pageOf(rows, page);
   }
 
   /** Runs a started sync to its end; whatever goes wrong, the run is closed, never left RUNNING. */
