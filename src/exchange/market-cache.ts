@@ -16,6 +16,8 @@ interface Entry {
  */
 export class MarketCache {
   private readonly entries = new Map<string, Entry>();
+  /** The entry each client was last given. */
+  private readonly applied = new WeakMap<Exchange, Entry>();
 
   constructor(private readonly ttlMs = 60 * 60_000) {}
 
@@ -42,10 +44,13 @@ export class MarketCache {
         entry = this.entries.get(key)!;
       }
     }
-    // ccxt's typings say setMarkets takes no currencies; its code does.
-    if (exchange.markets !== entry.markets) {
+    // setMarkets builds new market objects (a deepExtend of each market and currency: tens of ms
+    // for a real exchange's thousands), so `exchange.markets` is never the entry's own: what each
+    // client was given is remembered instead. ccxt's typings say setMarkets takes no currencies; its code does.
+    if (this.applied.get(exchange) !== entry) {
       exchange.setMarkets(entry.markets, entry.currencies as never);
       Object.assign(exchange.options, entry.options);
+      this.applied.set(exchange, entry);
     }
   }
 
