@@ -56,6 +56,8 @@ export interface App {
   readonly sync: AddressSyncService;
   /** The job queue's sync jobs and periodic round: start after migrations, stop before the database. */
   readonly jobs: BackgroundJobs;
+  /** The advisory locks' connections: closed once calls and jobs have stopped. */
+  readonly locks: { readonly routes: AdvisoryLocks; readonly syncs: AdvisoryLocks };
 }
 
 /**
@@ -81,13 +83,14 @@ export async function createApp(deps: AppDeps): Promise<App> {
   });
   const access = new AccountExchange(accounts, exchangeClients, new KeyPolicy(deps.config.keyPolicy), logger);
   const checker = new AddressChecker(metrics.registry, logger);
-  // Locks held while waiting on exchanges, on connections of their own (never the ORM pool's).
-  const locks = new AdvisoryLocks(deps.databaseUrl, logger);
-  const addresses = new DepositAddressService(orm.em, access, checker, locks);
+  // Locks held while waiting on exchanges, on pools of their own (never the ORM's): one per route
+  // being created, one per sync running.
+  const locks = { routes: new AdvisoryLocks(deps.databaseUrl, logger, 32), syncs: new AdvisoryLocks(deps.databaseUrl, logger, 16) };
+  const addresses = new DepositAddressService(orm.em, access, checker, locks.routes);
   const sync = new AddressSyncService(
     orm.em,
     access,
-    locks,
+    locks.syncs,
     new SyncMetrics(metrics.registry),
     logger,
     // As many reads in flight as the account's rate-limit window holds: the limiter sets the pace.
@@ -144,5 +147,5 @@ export async function createApp(deps: AppDeps): Promise<App> {
     },
   });
   const handler = unaryHandler(services, { interceptors, contextValues: contextValuesOf, acceptCompression, compressMinBytes, readMaxBytes }, connectHandler);
-  return { server: new WalletServer(handler, logger, calls, deps.http2Limits), health, metrics, accounts, exchangeClients, sync, jobs };
+  return { server: new WalletServer(handler, logger, calls, deps.http2Limits), health, metrics, accounts, exchangeClients, sync, jobs, locks };
 }

@@ -65,6 +65,7 @@ export async function startService(config: Config, options: StartOptions = {}): 
         app.health.shutdown();
         await Promise.all([app.server.close(graceMs), app.jobs.stop(graceMs)]);
         app.exchangeClients.close();
+        await Promise.all([app.locks.routes.close(), app.locks.syncs.close()]);
         for (const step of cleanup) await step();
         logger.info("wallet service stopped");
       },

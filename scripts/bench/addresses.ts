@@ -19,8 +19,8 @@
 // of more environment for the service, for A/B runs), BENCH_DEBUG (per-run
 // latency details and the service's own duration histogram), BENCH_SLOW_CREATES
 // (n: every measured run has n CreateDepositAddress calls in flight against
-// the exchange simulator, each answered after BENCH_SLOW_CREATE_MS, 3000: the
-// reads must not wait for them).
+// the exchange simulator, each answered after BENCH_SLOW_CREATE_MS, 3000, each
+// storing a new address: the reads must not wait for them).
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -29,7 +29,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { type Call, type Mode, type Result, runGhz, runVegeta, waitForQuiet } from './load.js';
-import { makeCredentials, startSimulator } from '../../test/simulator/index.js';
+import { generateCurrencies, makeCredentials, startSimulator } from '../../test/simulator/index.js';
 import { connectAccount, fmt, percentile, row, spread, startStack, stats } from './stack.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -267,17 +267,21 @@ async function quiet(): Promise<void> {
   if (busy > DISTURBED / 2) console.error(`the machine is busy with other work (${busy.toFixed(2)} cores) — measuring anyway`);
 }
 /**
- * BENCH_SLOW_CREATES: that many accounts on the simulated OKX, each creating its BTC address
- * (the exchange answers after SLOW_CREATE_MS) and deleting it again, in a loop, so that many
+ * BENCH_SLOW_CREATES: that many accounts on the simulated OKX, each creating, one after another,
+ * the addresses of its 200 currencies (the exchange answers after SLOW_CREATE_MS), so that many
  * creates are always waiting on the exchange. Answers the count of creates done when stopped.
  */
 async function startSlowCreates(): Promise<() => Promise<number>> {
   if (!sim) return async () => 0;
   const okx = sim.exchange('okx');
+  const routes = generateCurrencies(200, 'bench-slow').flatMap((c) => {
+    const network = c.networks.find((n) => n.address !== undefined && n.depositEnabled !== false);
+    return network ? [{ currency: c.code, network: network.network }] : [];
+  });
   const accounts = await Promise.all(
     Array.from({ length: SLOW_CREATES }, async (_, i) => {
       const creds = makeCredentials('okx', `bench-slow-${i}`);
-      okx.addAccount(creds);
+      okx.addAccount({ ...creds, currencies: generateCurrencies(200, 'bench-slow') });
       const account = await connectAccount(stack, 'okx', creds);
       await account.client.testExchangeConnection({ id: account.accountId }); // client built, markets loaded
       return account;
@@ -287,11 +291,12 @@ async function startSlowCreates(): Promise<() => Promise<number>> {
   let running = true;
   let done = 0;
   const loops = accounts.map(async ({ client, accountId }) => {
-    while (running) {
-      const { depositAddress } = await client.createDepositAddress({ exchangeAccountId: accountId, currency: 'BTC' });
+    for (const route of routes) {
+      if (!running) return;
+      await client.createDepositAddress({ exchangeAccountId: accountId, ...route });
       done++;
-      await client.deleteDepositAddress({ id: depositAddress!.id });
     }
+    console.error('slow creates: an account ran out of routes');
   });
   return async () => {
     running = false;

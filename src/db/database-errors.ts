@@ -35,7 +35,8 @@ function isOutage(e: Error & { code?: unknown }): boolean {
   if (e instanceof ConnectionException || e.name === "KnexTimeoutError") return true;
   if (e instanceof DriverException && e.message.startsWith(KNEX_POOL_TIMEOUT)) return true;
   if (typeof e.code === "string" && UNREACHABLE_CODES.has(e.code)) return true;
-  return /Connection terminated|connection is closed|Client has encountered a connection error/i.test(e.message);
+  // The last: pg-pool's own "timeout exceeded when trying to connect".
+  return /Connection terminated|connection is closed|Client has encountered a connection error|timeout exceeded when trying to connect/i.test(e.message);
 }
 
 /** A unique index refused a row: from an ORM flush, or from plain SQL (which the ORM does not translate). */

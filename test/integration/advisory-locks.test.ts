@@ -13,48 +13,55 @@ afterAll(async () => {
   await db?.drop();
 });
 
-const count = () => withPgClient(db.url, async (pg) => Number((await pg.query("select count(*) from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()")).rows[0].count));
-
-/** The sessions on the database, once they are `expected` or a second has passed (a closed one leaves a moment after end()). */
-async function sessions(expected: number): Promise<number> {
-  let n = await count();
-  for (let i = 0; i < 20 && n !== expected; i++) {
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    n = await count();
-  }
-  return n;
-}
+const one = (sql: string) => withPgClient(db.url, async (pg) => Number((await pg.query(sql)).rows[0].n));
+const heldLocks = () => one("select count(*) as n from pg_locks l join pg_database d on d.oid = l.database where l.locktype = 'advisory' and l.granted and d.datname = current_database()");
+const sessions = () => one('select count(*) as n from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()');
 
 describe('AdvisoryLocks', () => {
-  it('holds a lock on a connection of its own across callers, waits for its holder, and gives up after the wait with ABORTED', async () => {
-    const locks = new AdvisoryLocks(db.url, createLogger('silent'));
-    const held = await locks.acquire('route:a', 1000);
-    expect(await locks.tryAcquire('route:a')).toBeUndefined();
-    expect(await sessions(1)).toBe(1);
-    const started = Date.now();
-    const err = await locks.acquire('route:a', 300).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(DomainError);
-    expect(err).toMatchObject({ kind: 'aborted', reason: 'OPERATION_IN_PROGRESS', retryAfterMs: 2000 });
-    expect(Date.now() - started).toBeGreaterThanOrEqual(290);
-    const waiter = locks.acquire('route:a', 5000);
-    setTimeout(() => void held.release(), 100);
-    const next = await waiter;
-    await next.release();
-    expect(await sessions(0)).toBe(0);
+  it('holds a lock across callers, waits for its holder, and gives up after the wait with ABORTED', async () => {
+    const locks = new AdvisoryLocks(db.url, createLogger('silent'), 4);
+    try {
+      const held = await locks.acquire('route:a', 1000);
+      expect(await locks.tryAcquire('route:a')).toBeUndefined();
+      expect(await heldLocks()).toBe(1);
+      const started = Date.now();
+      const err = await locks.acquire('route:a', 300).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(DomainError);
+      expect(err).toMatchObject({ kind: 'aborted', reason: 'OPERATION_IN_PROGRESS', retryAfterMs: 2000 });
+      expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+      const waiter = locks.acquire('route:a', 5000);
+      setTimeout(() => void held.release(), 100);
+      const next = await waiter;
+      await next.release();
+      await next.release(); // twice is once
+      expect(await heldLocks()).toBe(0);
+      const again = await locks.tryAcquire('route:a');
+      expect(again).toBeDefined();
+      await again!.release();
+    } finally {
+      await locks.close();
+    }
   });
 
-  it('holds at most maxHeld connections: more callers wait for a free one', async () => {
+  it('holds at most maxHeld locks on as many connections, reused from lock to lock; more callers wait their turn, for a while', async () => {
     const locks = new AdvisoryLocks(db.url, createLogger('silent'), 2);
-    const [a, b] = await Promise.all([locks.acquire('k1', 1000), locks.acquire('k2', 1000)]);
-    let third = false;
-    const pending = locks.acquire('k3', 1000).then((l) => ((third = true), l));
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    expect(third).toBe(false);
-    expect(await sessions(2)).toBe(2);
-    await a.release();
-    const c = await pending;
-    expect(await sessions(2)).toBe(2);
-    await Promise.all([b.release(), c.release(), c.release()]);
-    expect(await sessions(0)).toBe(0);
+    try {
+      const [a, b] = await Promise.all([locks.acquire('k1', 1000), locks.acquire('k2', 1000)]);
+      let third = false;
+      const pending = locks.acquire('k3', 1000).then((l) => ((third = true), l));
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(third).toBe(false);
+      expect(await sessions()).toBe(2);
+      expect(await locks.acquire('k4', 150).catch((e: unknown) => e)).toMatchObject({ kind: 'resource_exhausted', reason: 'TOO_MANY_OPERATIONS' });
+      await a.release();
+      const c = await pending;
+      expect(await heldLocks()).toBe(2);
+      await Promise.all([b.release(), c.release()]);
+      for (let i = 0; i < 5; i++) await (await locks.acquire(`k${i}`, 1000)).release();
+      expect(await sessions()).toBe(2);
+      expect(await heldLocks()).toBe(0);
+    } finally {
+      await locks.close();
+    }
   });
 });
