@@ -38,11 +38,31 @@ export function createLogger(level: string, destination: DestinationStream = pin
  */
 export function serializeError(err: unknown, depth = 0): Record<string, unknown> {
   if (!(err instanceof Error)) return { message: String(err) };
-  const out: Record<string, unknown> = { type: err.name, message: err.message, stack: err.stack };
+  const message = withoutStatement(err.message);
+  const stack = message === err.message ? err.stack : err.stack?.replace(err.message, message);
+  const out: Record<string, unknown> = { type: err.name, message, stack };
   const reason = (err as { reason?: unknown }).reason;
   if (typeof reason === "string") out.reason = reason;
   if (err.cause !== undefined && depth < 3) out.cause = serializeError(err.cause, depth + 1);
   return out;
+}
+
+/**
+ * A database error's message without the statement's values. knex (through
+ * MikroORM, which binds the values into the SQL first) prefixes PostgreSQL's
+ * message with the whole failed statement, values included — ciphertexts,
+ * addresses — and PostgreSQL quotes the offending value in its own. What is
+ * kept: the statement's kind and table, and PostgreSQL's message with the
+ * values it quotes blanked.
+ */
+function withoutStatement(message: string): string {
+  if (!/^\s*(select|insert|update|delete|with)\b/i.test(message)) return message;
+  const at = message.lastIndexOf(" - ");
+  const target = /\b(insert into|update|delete from|from)\s+"?([\w.]+)"?/i.exec(message);
+  const statement = target ? `${target[1]!.toLowerCase()} ${target[2]}` : "a statement";
+  // PostgreSQL quotes identifiers after their kind (relation "x") and a bad value after a colon (type uuid: "x").
+  const complaint = at < 0 ? "" : message.slice(at + 3).replace(/: "[^"]*"/g, ': "…"').replace(/'[^']*'/g, "'…'");
+  return `${statement} … - ${complaint}`;
 }
 
 /** Replaces every occurrence of the given secrets (ignoring short ones) in a text by "***". */
