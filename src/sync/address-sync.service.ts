@@ -113,7 +113,18 @@ export class AddressSyncService {
       throw err;
     }
     const channel = new EventChannel<SyncEvent>();
-    const done = this.execute(actor, account, client, run, codes, channel).finally(() => lock.release());
+    // However the run ends, the stream ends too: with the completion, or with the error that stopped
+    // the run from being recorded (the database gone, say) — never left hanging.
+    const done = this.execute(actor, account, client, run, codes, channel)
+      .then(
+        (finished) => (channel.close(), finished),
+        (err: unknown) => {
+          this.logger.error({ err, accountId: account.id, runId: run.id }, "sync run could not be recorded");
+          channel.fail(err);
+          throw err;
+        },
+      )
+      .finally(() => lock.release());
     done.catch(() => undefined); // execute() logs its own failures; a caller may not await `done`
     return { runId: run.id, events: channel, done };
   }
@@ -390,7 +401,6 @@ export class AddressSyncService {
     this.metrics.duration.observe({ exchange: account.exchangeId, type: run.syncType }, seconds);
     this.logger.info({ accountId: account.id, runId: run.id, exchange: account.exchangeId, status, total, ...counts, durationMs: now.getTime() - started }, "sync finished");
     channel.push({ kind: "completed", run: saved });
-    channel.close();
     return saved;
   }
 }

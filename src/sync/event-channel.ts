@@ -8,6 +8,8 @@ export class EventChannel<T> implements AsyncIterable<T> {
   private waiting?: (result: IteratorResult<T>) => void;
   private closed = false;
   private detached = false;
+  private failure?: { error: unknown };
+  private rejectWaiting?: (error: unknown) => void;
 
   push(event: T): void {
     if (this.detached || this.closed) return;
@@ -21,8 +23,18 @@ export class EventChannel<T> implements AsyncIterable<T> {
   }
 
   close(): void {
+    if (this.closed) return;
     this.closed = true;
     this.waiting?.({ value: undefined, done: true });
+    this.waiting = undefined;
+  }
+
+  /** Ends the channel with an error: the consumer gets what was pushed before, then the error. */
+  fail(error: unknown): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.failure = { error };
+    this.rejectWaiting?.(error);
     this.waiting = undefined;
   }
 
@@ -31,8 +43,12 @@ export class EventChannel<T> implements AsyncIterable<T> {
       next: () => {
         const event = this.buffer.shift();
         if (event !== undefined) return Promise.resolve({ value: event, done: false });
+        if (this.failure && !this.detached) return Promise.reject(this.failure.error);
         if (this.closed || this.detached) return Promise.resolve({ value: undefined, done: true });
-        return new Promise((resolve) => (this.waiting = resolve));
+        return new Promise((resolve, reject) => {
+          this.waiting = resolve;
+          this.rejectWaiting = reject;
+        });
       },
       return: () => {
         this.detached = true;

@@ -183,4 +183,24 @@ describe('SyncDepositAddresses', () => {
     }
     expect((await owner.client.listSyncRuns({ exchangeAccountId: owner.accountId })).syncRuns).toHaveLength(1);
   });
+
+  it('ends the stream with an error, not a hang, when the run cannot be recorded', async () => {
+    const c = await h.connect('okx', { currencies: generateCurrencies(40, 'unrecorded') });
+    await c.client.listExchangeCurrencies({ exchangeId: 'okx', exchangeAccountId: c.accountId }); // markets loaded
+    h.sim.exchange('okx').setLatency(150);
+    const stream = c.client.syncDepositAddresses({ exchangeAccountId: c.accountId, syncType: SyncType.FULL })[Symbol.asyncIterator]();
+    expect((await stream.next()).value!.event.case).toBe('started');
+    await withPgClient(h.svc.database.url, (pg) => pg.query('alter table address_sync_log rename to address_sync_log_gone'));
+    try {
+      const ended = (async () => {
+        for (let m = await stream.next(); !m.done; m = await stream.next()) {
+          // progress until the run's next write fails
+        }
+      })();
+      const outcome = await Promise.race([connectError(ended), new Promise((resolve) => setTimeout(() => resolve('still open after 15 s'), 15_000))]);
+      expect(outcome).toMatchObject({ code: 'INTERNAL' });
+    } finally {
+      await withPgClient(h.svc.database.url, (pg) => pg.query('alter table address_sync_log_gone rename to address_sync_log'));
+    }
+  }, 30_000);
 });
