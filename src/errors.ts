@@ -4,6 +4,8 @@
  * error details, so the domain never imports Connect.
  */
 
+import type { ErrorReason } from "./error-reasons.js";
+
 /** The gRPC code family a domain error belongs to. */
 export type ErrorKind =
   | "invalid_argument"
@@ -41,7 +43,7 @@ export class DomainError extends Error {
 
   constructor(
     readonly kind: ErrorKind,
-    readonly reason: string,
+    readonly reason: ErrorReason,
     message: string,
     options: DomainErrorOptions = {},
   ) {
@@ -60,10 +62,12 @@ export class ValidationError extends DomainError {
   }
 }
 
+const NOT_FOUND = { "exchange account": "EXCHANGE_ACCOUNT_NOT_FOUND", "deposit address": "DEPOSIT_ADDRESS_NOT_FOUND" } as const satisfies Record<string, ErrorReason>;
+
 /** A resource that does not exist, or belongs to someone else (callers can't tell which). */
 export class NotFoundError extends DomainError {
-  constructor(resource: string, id: string) {
-    super("not_found", `${resource.toUpperCase().replace(/ /g, "_")}_NOT_FOUND`, `${resource} ${id} not found`, {
+  constructor(resource: keyof typeof NOT_FOUND, id: string) {
+    super("not_found", NOT_FOUND[resource], `${resource} ${id} not found`, {
       metadata: { id },
     });
   }

@@ -1,3 +1,4 @@
+import type { ErrorReason } from "../error-reasons.js";
 import { ccxtErrors } from "./ccxt-modules.js";
 import { DomainError } from "../errors.js";
 import { redactSecrets } from "../logger.js";
@@ -26,7 +27,7 @@ export function toDomainError(err: unknown, ctx: ErrorContext): DomainError {
   if (ctx.currency) metadata.currency = ctx.currency;
   if (ctx.network) metadata.network = ctx.network;
   metadata.exchangeError = exchangeMessage(err, ctx);
-  const named = (kind: DomainError["kind"], reason: string, message: string, retryAfterMs?: number) =>
+  const named = (kind: DomainError["kind"], reason: ErrorReason, message: string, retryAfterMs?: number) =>
     new DomainError(kind, reason, message, { metadata, retryAfterMs });
 
   if (err instanceof ccxtErrors.PermissionDenied) {

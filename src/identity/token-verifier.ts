@@ -1,3 +1,4 @@
+import type { ErrorReason } from "../error-reasons.js";
 import { createPublicKey, type KeyObject } from "node:crypto";
 import { createRemoteJWKSet, errors, type JWTVerifyGetKey, jwtVerify, type JWTVerifyOptions } from "jose";
 import type { JwtConfig } from "../config.js";
@@ -78,6 +79,6 @@ export class TokenVerifier {
   }
 }
 
-function unauthenticated(reason: string, message: string): DomainError {
+function unauthenticated(reason: ErrorReason, message: string): DomainError {
   return new DomainError("unauthenticated", reason, message);
 }
