@@ -407,6 +407,17 @@ for (const cell of cells) {
     `  ${RPC_NAME[cell.rpc].padEnd(22)} ${protocolName[cell.protocol].padEnd(21)} ${fmt(med((r) => r.cpu.service), 2)} / ${fmt(med((r) => r.cpu.generator), 2)} / ${fmt(med((r) => r.cpu.database), 2)} / ${fmt(med((r) => r.cpu.other), 2)} / ${fmt(med((r) => r.cpu.idle), 2)}   ${fmt(servicePerCall, 2)} ms, ${fmt(perCall, 2)} ms`,
   );
 }
+lines.push('');
+lines.push('CPU split while saturated (median of runs): CPU seconds per 1,000 calls, service / PostgreSQL (postmaster and backends), and their shares of the run\'s busy CPU');
+for (const cell of cells) {
+  const med = (f: (r: Result) => number) => stats(cell.saturated.map(f)).median;
+  const busy = (r: Result) => r.cpu.service + r.cpu.generator + r.cpu.database + r.cpu.other;
+  lines.push(
+    `  ${RPC_NAME[cell.rpc].padEnd(22)} ${protocolName[cell.protocol].padEnd(21)} ` +
+      `${fmt(med((r) => (r.cpu.service / r.throughput) * 1000), 3)} s / ${fmt(med((r) => (r.cpu.database / r.throughput) * 1000), 3)} s per 1,000 calls; ` +
+      `${fmt(med((r) => (100 * r.cpu.service) / busy(r)), 0)} % / ${fmt(med((r) => (100 * r.cpu.database) / busy(r)), 0)} % of busy CPU`,
+  );
+}
 const all = cells.flatMap((c) => [...c.saturated, ...c.rated]);
 const disturbed = all.filter((r) => r.cpu.other > DISTURBED).length;
 lines.push(`runs disturbed by other work on the machine (> ${DISTURBED} cores not ours): ${disturbed} of ${all.length}`);
