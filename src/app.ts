@@ -5,6 +5,7 @@ import { AccountExchange } from "./accounts/account-exchange.js";
 import { KeyPolicy } from "./accounts/key-policy.js";
 import { SyncAdminService } from "./admin/sync-admin.service.js";
 import { AddressChecker } from "./addresses/address-check.js";
+import { DepositAddressRepository } from "./addresses/deposit-address.repository.js";
 import { DepositAddressService } from "./addresses/deposit-address.service.js";
 import type { Config } from "./config.js";
 import type { Cipher } from "./crypto/cipher.js";
@@ -86,7 +87,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
   // Locks held while waiting on exchanges, on pools of their own (never the ORM's): one per route
   // being created, one per sync running.
   const locks = { routes: new AdvisoryLocks(deps.databaseUrl, logger, 32), syncs: new AdvisoryLocks(deps.databaseUrl, logger, 16) };
-  const addresses = new DepositAddressService(orm.em, access, checker, locks.routes);
+  const addresses = new DepositAddressService(orm.em, new DepositAddressRepository(orm.em), access, checker, locks.routes);
   const sync = new AddressSyncService(
     orm.em,
     access,

@@ -2,7 +2,7 @@ import type { ExchangeAccount } from "../accounts/exchange-account.entity.js";
 import type { Actor } from "../identity/caller.js";
 import type { CheckedAddress } from "./address-check.js";
 import type { Route } from "./address-route.js";
-import type { DepositAddressRepository } from "./deposit-address.repository.js";
+import type { DepositAddresses } from "./deposit-address.repository.js";
 import type { AddressView } from "./deposit-address.view.js";
 
 /** What recording an exchange's answer did to our copy. */
@@ -25,7 +25,7 @@ export interface AddressAnnotations {
  * (AddressChecker), and what was checked is stored with it.
  */
 export async function recordFetched(
-  repo: DepositAddressRepository,
+  repo: DepositAddresses,
   account: ExchangeAccount,
   held: AddressView | undefined,
   fetched: CheckedAddress,

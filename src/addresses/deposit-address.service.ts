@@ -13,7 +13,7 @@ import { type AddressAnnotations, recordFetched } from "./address-recorder.js";
 import type { AddressChecker } from "./address-check.js";
 import { resolveRoute, type Route } from "./address-route.js";
 import type { DepositAddress } from "./deposit-address.entity.js";
-import { type AddressFilters, DepositAddressRepository } from "./deposit-address.repository.js";
+import { type AddressFilters, type DepositAddresses, DepositAddressRepository } from "./deposit-address.repository.js";
 import { type AddressDetail, type AddressView, viewOfEntity } from "./deposit-address.view.js";
 
 /** How long a create waits for another create of the same route (which may be waiting on its exchange, retries included). */
@@ -48,35 +48,36 @@ export interface RefreshResult {
  * scoped to the caller.
  */
 export class DepositAddressService {
-  /** Plain-SQL reads need no unit of work: Get and List skip the per-call ORM context. */
-  private readonly reader: DepositAddressRepository;
-
+  /**
+   * `addresses` holds the hot reads and writes (prepared statements, no unit of
+   * work: Get and List skip the per-call ORM context); `em` forks a unit of
+   * work for the edits of an entity (update, delete) and the audit trail.
+   */
   constructor(
     private readonly em: EntityManager,
+    private readonly addresses: DepositAddresses,
     private readonly access: AccountExchange,
     private readonly checker: AddressChecker,
     private readonly locks: AdvisoryLocks,
-  ) {
-    this.reader = new DepositAddressRepository(em as SqlEntityManager);
-  }
+  ) {}
 
   /** Fetches (or creates) the address of a route and stores it; idempotent on request_id. */
   async create(actor: Actor, input: NewDepositAddress, field = ""): Promise<{ address: AddressView; createdOnExchange: boolean }> {
     const currency = checkNew(input, field);
     if (input.requestId) {
-      const earlier = await this.repo().findByRequestId(actor.userId, input.requestId);
+      const earlier = await this.addresses.byRequestId(actor.userId, input.requestId);
       if (earlier) return { address: replay(earlier, input, currency), createdOnExchange: false };
     }
     const { account, client } = await this.access.open(actor.userId, input.exchangeAccountId);
     const route = await resolveRoute(client, currency, input.network || undefined);
     const key = { exchangeAccountId: account.id, currency: route.currency.code, network: route.network.network };
-    const existing = await this.reader.routeView(key.exchangeAccountId, key.currency, key.network, "full");
+    const existing = await this.addresses.routeView(key.exchangeAccountId, key.currency, key.network, "full");
     if (existing) return { address: existing, createdOnExchange: false };
     // One creator per route at a time, across replicas: no second address on the exchange. The lock
     // sits on a connection of its own, and no pool connection is held while the exchange answers.
     const lock = await this.locks.acquire(`route:${key.exchangeAccountId}:${key.currency}:${key.network}`, ROUTE_LOCK_WAIT_MS);
     try {
-      const stored = await this.reader.routeView(key.exchangeAccountId, key.currency, key.network, "full");
+      const stored = await this.addresses.routeView(key.exchangeAccountId, key.currency, key.network, "full");
       if (stored) return { address: stored, createdOnExchange: false }; // the creator we waited for stored it
       const caps = client.capabilities;
       let fetched: ExchangeAddress | null = null;
@@ -89,12 +90,12 @@ export class DepositAddressService {
         fetched = await client.createAddress(route.currency, route.network);
       }
       const checked = this.checker.check(fetched, route, account);
-      const { address } = await recordFetched(this.repo(), account, undefined, checked, route, actor, { annotations: input });
+      const { address } = await recordFetched(this.addresses, account, undefined, checked, route, actor, { annotations: input });
       return { address, createdOnExchange };
     } catch (err) {
       // A retry with the same request_id raced us and won: answer what it stored.
       if (isUniqueViolation(err) && input.requestId) {
-        const winner = await this.repo().findByRequestId(actor.userId, input.requestId);
+        const winner = await this.addresses.byRequestId(actor.userId, input.requestId);
         if (winner) return { address: replay(winner, input, currency), createdOnExchange: false };
       }
       throw err;
@@ -104,13 +105,13 @@ export class DepositAddressService {
   }
 
   async get(userId: string, id: string, detail: AddressDetail): Promise<AddressView> {
-    const view = await this.reader.view(userId, id, detail);
+    const view = await this.addresses.view(userId, id, detail);
     if (!view) throw new NotFoundError("deposit address", id);
     return view;
   }
 
   async list(filters: AddressFilters, page: PageRequest, detail: AddressDetail): Promise<Page<AddressView>> {
-    return pageOf(await this.reader.list(filters, page, detail), page);
+    return pageOf(await this.addresses.list(filters, page, detail), page);
   }
 
   async update(actor: Actor, id: string, changes: DepositAddressChanges): Promise<AddressView> {
@@ -154,23 +155,21 @@ export class DepositAddressService {
 
   /** Re-reads the address from the exchange; another address or tag is recorded with old and new values. */
   async refresh(actor: Actor, id: string): Promise<RefreshResult> {
-    const repo = this.repo();
-    const current = await repo.view(actor.userId, id, "basic");
+    const current = await this.addresses.view(actor.userId, id, "basic");
     if (!current || current.deletedAt) throw new NotFoundError("deposit address", id);
     const { account, client } = await this.access.open(actor.userId, current.exchangeAccountId);
     const route = await resolveRoute(client, current.currency, current.network);
     const fetched = (await client.fetchAddresses(route.currency, [route.network])).get(route.network.network);
     if (!fetched) throw notProvisioned(account.exchangeId, route);
     const checked = this.checker.check(fetched, route, account);
-    const { address, outcome, previous } = await recordFetched(repo, account, current, checked, route, actor, { auditVerified: true });
+    const { address, outcome, previous } = await recordFetched(this.addresses, account, current, checked, route, actor, { auditVerified: true });
     return { address, changed: outcome === "updated", previous };
   }
 
   /** The audit trail of an address of the caller (deleted ones too), newest first. */
   async activity(userId: string, addressId: string, page: PageRequest): Promise<Page<AddressEventView>> {
-    const repo = this.repo();
-    if (!(await repo.view(userId, addressId, "basic"))) throw new NotFoundError("deposit address", addressId);
-    return pageOf(await listAddressEvents(repo.em, addressId, page), page);
+    if (!(await this.addresses.view(userId, addressId, "basic"))) throw new NotFoundError("deposit address", addressId);
+    return pageOf(await listAddressEvents(this.em.fork() as SqlEntityManager, addressId, page), page);
   }
 
   /**
@@ -227,13 +226,13 @@ function checkNew(input: NewDepositAddress, prefix: string): string {
   return currency;
 }
 
-function replay(earlier: DepositAddress, input: NewDepositAddress, currency: string): AddressView {
-  if (earlier.exchangeAccount.id !== input.exchangeAccountId || earlier.currency !== currency) {
+function replay(earlier: AddressView, input: NewDepositAddress, currency: string): AddressView {
+  if (earlier.exchangeAccountId !== input.exchangeAccountId || earlier.currency !== currency) {
     throw new DomainError("already_exists", "REQUEST_ID_REUSED", "request_id was already used for another address", {
       metadata: { requestId: input.requestId ?? "" },
     });
   }
-  return viewOfEntity(earlier, "full");
+  return earlier;
 }
 
 function notProvisioned(exchange: string, route: Route): DomainError {
