@@ -1,4 +1,6 @@
 import type { EntityManager, FilterQuery } from "@mikro-orm/core";
+import type { EntityManager as SqlEntityManager } from "@mikro-orm/postgresql";
+import { runPrepared, type Statement } from "../db/prepared.js";
 import { dateOrNull } from "../db/row-values.js";
 import type { PageRequest } from "../pagination.js";
 import type { SyncState } from "../sync/sync-state.js";
@@ -12,6 +14,8 @@ export interface AccountFilters {
   readonly showDeleted: boolean;
 }
 
+const READ_OWNED: Statement = { name: "account_read_owned", text: "select * from exchange_accounts where id = $1 and user_id = $2 and deleted_at is null" };
+
 /** The queries of exchange_accounts; one instance per request's EntityManager fork. */
 export class ExchangeAccountRepository {
   constructor(readonly em: EntityManager) {}
@@ -23,10 +27,11 @@ export class ExchangeAccountRepository {
 
   /**
    * The same account read-only, in plain SQL: every account-scoped call
-   * starts here, and the ORM's query building and hydration cost 4x the query.
+   * starts here, and the ORM's query building and hydration cost 4x the query;
+   * a named prepared statement (db/prepared.ts), planned once per connection.
    */
   async readOwned(userId: string, id: string): Promise<ExchangeAccount | null> {
-    const rows = await this.em.getConnection().execute("select * from exchange_accounts where id = ? and user_id = ? and deleted_at is null", [id, userId]);
+    const rows = await runPrepared(this.em as SqlEntityManager, READ_OWNED, [id, userId]);
     return rows[0] ? accountOfRow(rows[0]) : null;
   }
 
