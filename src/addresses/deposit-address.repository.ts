@@ -21,7 +21,7 @@ export interface AddressFilters {
 
 /** The one soft-delete rule: a live address has no deleted_at (SQL on alias `a`, and the same as an ORM filter). */
 export const LIVE = "a.deleted_at is null";
-const LIVE_FILTER = { deletedAt: null } as const;
+export const LIVE_FILTER = { deletedAt: null } as const;
 
 /** The hot path's data access, as the service sees it (a fake stands in for it in unit tests). */
 export interface DepositAddresses {
