@@ -44,6 +44,8 @@ export interface UnaryOptions {
   readonly compressMinBytes: number;
   /** A request body of more bytes is refused with RESOURCE_EXHAUSTED (connect-node's `readMaxBytes`). */
   readonly readMaxBytes: number;
+  /** JSON options (a registry for Any fields), as connect-node's `jsonOptions`. */
+  readonly jsonOptions?: Parameters<typeof createMethodSerializationLookup>[2];
 }
 
 type Next = Parameters<Interceptor>[0];
@@ -100,7 +102,7 @@ export function unaryHandler(routes: readonly ServiceRoute[], options: UnaryOpti
   for (const { service, impl } of routes) {
     for (const spec of Object.values(createServiceImplSpec(service, impl).methods)) {
       if (spec.kind !== "unary") continue;
-      const serialization = createMethodSerializationLookup(spec.method, undefined, undefined, { readMaxBytes: NO_LIMIT, writeMaxBytes: NO_LIMIT });
+      const serialization = createMethodSerializationLookup(spec.method, undefined, options.jsonOptions, { readMaxBytes: NO_LIMIT, writeMaxBytes: NO_LIMIT });
       unary.set(`/${service.typeName}/${spec.method.name}`, { spec, serialization });
     }
   }

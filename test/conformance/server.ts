@@ -3,7 +3,7 @@
 // front of connect-node's router, so the suite's unary cases go through src/rpc/unary-handler.ts and
 // its streams through connect-node. It reads one size-prefixed ServerCompatRequest on stdin and
 // writes one ServerCompatResponse to stdout, then serves until stdin closes or a signal.
-import { create, type DescMessage, fromBinary, type MessageShape, toBinary } from '@bufbuild/protobuf';
+import { create, createRegistry, type DescMessage, fromBinary, type MessageShape, toBinary } from '@bufbuild/protobuf';
 import { anyPack, type Any } from '@bufbuild/protobuf/wkt';
 import { Code, ConnectError, type ConnectRouter, createContextValues, type HandlerContext } from '@connectrpc/connect';
 import { compressionBrotli, compressionGzip, connectNodeAdapter } from '@connectrpc/connect-node';
@@ -14,6 +14,7 @@ import { ServerCompatRequestSchema, ServerCompatResponseSchema } from './gen/con
 import {
   ConformancePayload_RequestInfoSchema,
   ConformanceService,
+  file_connectrpc_conformance_v1_service,
   type Error as ErrorDefinition,
   type Header,
   type UnaryResponseDefinition,
@@ -91,12 +92,15 @@ if (request.useTls) throw new Error('TLS is not part of this configuration');
 const readMaxBytes = request.messageReceiveLimit > 0 ? request.messageReceiveLimit : 4 * 1024 * 1024;
 const acceptCompression = [compressionGzip, compressionBrotli];
 const services = [serviceRoute(ConformanceService, impl as never)];
+// Any fields in JSON need their types: the request info holds the request, errors' details too.
+const jsonOptions = { registry: createRegistry(file_connectrpc_conformance_v1_service) };
 const connectHandler = connectNodeAdapter({
+  jsonOptions,
   routes: (router: ConnectRouter) => router.service(ConformanceService, impl as never),
   acceptCompression,
   readMaxBytes,
 });
-const options = { interceptors: [], contextValues: () => createContextValues(), acceptCompression, compressMinBytes: 1024, readMaxBytes };
+const options = { interceptors: [], contextValues: () => createContextValues(), acceptCompression, compressMinBytes: 1024, readMaxBytes, jsonOptions };
 // WALLET_UNARY_HANDLER=off runs the suite against stock connect-node, to tell our differences from its own.
 const handler = process.env.WALLET_UNARY_HANDLER === 'off' ? connectHandler : unaryHandler(services, options, connectHandler);
 const server = new WalletServer(handler, createLogger('silent'));
