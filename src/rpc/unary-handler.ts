@@ -143,7 +143,8 @@ async function answerGrpc(method: UnaryMethod, protocol: Protocol, req: Request,
   const read = async () => {
     if (timeout.error) throw timeout.error;
     if (compression.error) throw compression.error;
-    const { flags, data } = requestEnvelope(await readAll(req, options.readMaxBytes));
+    // readMaxBytes bounds the message, as connect-node's does; the envelope's 5 bytes come on top.
+    const { flags, data } = requestEnvelope(await readAll(req, options.readMaxBytes + 5));
     if ((flags & COMPRESSED) === 0) return data;
     if (!compression.request) throw new ConnectError(`protocol error: a compressed message, but grpc-encoding is not one of ${accepted}`, Code.InvalidArgument);
     return decompress(compression.request, data, options.readMaxBytes);

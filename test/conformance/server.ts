@@ -25,7 +25,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 function requestInfo(ctx: HandlerContext, requests: Any[]) {
   const requestHeaders: { name: string; value: string[] }[] = [];
   ctx.requestHeader.forEach((value, name) => requestHeaders.push({ name, value: [value] }));
-  return create(ConformancePayload_RequestInfoSchema, { requestHeaders, timeoutMs: ctx.timeoutMs() === undefined ? undefined : BigInt(ctx.timeoutMs()!), requests });
+  return create(ConformancePayload_RequestInfoSchema, { requestHeaders, timeoutMs: ctx.timeoutMs() === undefined ? undefined : BigInt(Math.round(ctx.timeoutMs()!)), requests });
 }
 
 function setHeaders(target: Headers, headers: Header[]): void {
