@@ -144,7 +144,7 @@ async function answerGrpc(method: UnaryMethod, protocol: Protocol, req: Request,
     if (timeout.error) throw timeout.error;
     if (compression.error) throw compression.error;
     // readMaxBytes bounds the message, as connect-node's does; the envelope's 5 bytes come on top.
-    const { flags, data } = requestEnvelope(await readAll(req, options.readMaxBytes + 5));
+    const { flags, data } = requestEnvelope(await readAll(req, options.readMaxBytes, 5));
     if ((flags & COMPRESSED) === 0) return data;
     if (!compression.request) throw new ConnectError(`protocol error: a compressed message, but grpc-encoding is not one of ${accepted}`, Code.InvalidArgument);
     return decompress(compression.request, data, options.readMaxBytes);
@@ -367,21 +367,21 @@ class ImplementationContext implements HandlerContext {
   }
 }
 
-/** The request body; RESOURCE_EXHAUSTED once it passes `maxBytes` (the rest is read and dropped, not kept). */
-function readAll(req: Request, maxBytes: number): Promise<Buffer> {
+/** The request body; RESOURCE_EXHAUSTED once its message passes `maxBytes` (`framing`: the envelope's bytes on top; the rest is read and dropped, not kept). */
+function readAll(req: Request, maxBytes: number, framing = 0): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     const onData = (chunk: Buffer) => {
       size += chunk.byteLength;
-      if (size <= maxBytes) {
+      if (size <= maxBytes + framing) {
         chunks.push(chunk);
         return;
       }
       req.off("data", onData);
       req.off("end", onEnd);
       req.resume();
-      reject(new ConnectError(`message size ${size} is larger than configured readMaxBytes ${maxBytes}`, Code.ResourceExhausted));
+      reject(new ConnectError(`message size ${size - framing} is larger than configured readMaxBytes ${maxBytes}`, Code.ResourceExhausted));
     };
     const onEnd = () => resolve(Buffer.concat(chunks, size));
     req.on("data", onData);
