@@ -3,7 +3,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["gen/", "dist/", "node_modules/", ".tools/", ".wallet-data/", ".test-output/"] },
+  { ignores: ["gen/", "test/conformance/gen/", "dist/", "node_modules/", ".tools/", ".wallet-data/", ".test-output/"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -2,7 +2,7 @@
 // Installs the external programs the tests or the benchmarks run into the
 // project's own .tools/ (gitignored), so nothing depends on what a machine
 // happens to have on its PATH:
-//   node scripts/install-tools.mjs test    OpenBao (a real Vault-API server), grpcurl
+//   node scripts/install-tools.mjs test    OpenBao (a real Vault-API server), grpcurl, connectconformance
 //   node scripts/install-tools.mjs bench   ghz (gRPC load), vegeta (HTTP/1.1 load; why Go tools: scripts/bench/load.ts)
 // Versions are pinned. Plain Node ESM without dependencies: it runs before anything else in CI.
 import { spawnSync } from 'node:child_process';
@@ -51,6 +51,8 @@ const GROUPS = {
       ],
     },
     goTool('grpcurl', 'github.com/fullstorydev/grpcurl/cmd/grpcurl', '1.9.3'),
+    // The Connect conformance suite, run against test/conformance/server.ts (the unary handler in front of connect-node).
+    goTool('connectconformance', 'connectrpc.com/conformance/cmd/connectconformance', '1.0.7'),
   ],
   bench: [
     // The proxy's version list stops at v0.93.0, but v0.120.0 resolves and builds; it has --async.

@@ -36,7 +36,7 @@ import { useNodeTextEncoding } from "./rpc/text-encoding.js";
 
 /** The dependencies the service is built from; main and the tests make them. */
 export interface AppDeps {
-  readonly config: Pick<Config, "exchangeUrlOverrides" | "exchangeRateLimits" | "exchangeTimeoutMs" | "marketsTtlMs" | "syncIntervalMs" | "syncWorkersPerExchange" | "keyPolicy">;
+  readonly config: Pick<Config, "exchangeUrlOverrides" | "exchangeRateLimits" | "exchangeTimeoutMs" | "marketsTtlMs" | "syncIntervalMs" | "syncWorkersPerExchange" | "keyPolicy" | "unaryHandler">;
   /** For the sync locks and the job queue, which hold connections of their own. */
   readonly databaseUrl: string;
   readonly orm: MikroORM;
@@ -147,6 +147,9 @@ export async function createApp(deps: AppDeps): Promise<App> {
       res.end("not found\n");
     },
   });
-  const handler = unaryHandler(services, { interceptors, contextValues: contextValuesOf, acceptCompression, compressMinBytes, readMaxBytes }, connectHandler);
+  // WALLET_UNARY_HANDLER=off: every call to connect-node, the way out should the unary handler misbehave.
+  const handler = deps.config.unaryHandler
+    ? unaryHandler(services, { interceptors, contextValues: contextValuesOf, acceptCompression, compressMinBytes, readMaxBytes }, connectHandler)
+    : connectHandler;
   return { server: new WalletServer(handler, logger, calls, deps.http2Limits), health, metrics, accounts, exchangeClients, sync, jobs, locks };
 }

@@ -35,8 +35,15 @@ describe("loadConfig", () => {
     expect(loadConfig({ WALLET_KEY_POLICY: "strict" }).keyPolicy).toBe("strict");
   });
 
+  it("answers unary calls in the unary handler unless WALLET_UNARY_HANDLER=off", () => {
+    expect(loadConfig({}).unaryHandler).toBe(true);
+    expect(loadConfig({ WALLET_UNARY_HANDLER: "on" }).unaryHandler).toBe(true);
+    expect(loadConfig({ WALLET_UNARY_HANDLER: "off" }).unaryHandler).toBe(false);
+  });
+
   it.each([
     [{ WALLET_PORT: "abc" }, "WALLET_PORT"],
+    [{ WALLET_UNARY_HANDLER: "false" }, "WALLET_UNARY_HANDLER"],
     [{ WALLET_KEY_POLICY: "lenient" }, "WALLET_KEY_POLICY"],
     [{ WALLET_KEY_POLICY: "STRICT" }, "WALLET_KEY_POLICY"],
     [{ WALLET_PORT: "70000" }, "WALLET_PORT"],

@@ -56,6 +56,8 @@ export interface Config {
   readonly marketsTtlMs: number;
   /** What happens to a key that can withdraw or whose permissions are unknown: refused (strict) or warned about. */
   readonly keyPolicy: KeyPolicyMode;
+  /** WALLET_UNARY_HANDLER: unary calls answered by src/rpc/unary-handler.ts (true) or, like streams, by connect-node (false). */
+  readonly unaryHandler: boolean;
   readonly logLevel: string;
 }
 
@@ -98,6 +100,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     syncIntervalMs: parseSyncInterval(env.WALLET_SYNC_INTERVAL),
     syncWorkersPerExchange: parseSyncWorkers(env.WALLET_SYNC_WORKERS_PER_EXCHANGE),
     keyPolicy: parseKeyPolicy(env.WALLET_KEY_POLICY, production),
+    unaryHandler: parseUnaryHandler(env.WALLET_UNARY_HANDLER),
     logLevel,
   });
 }
@@ -146,6 +149,13 @@ function parseKeyPolicy(value: string | undefined, production: boolean): KeyPoli
   if (value === undefined || value === "") return production ? "strict" : "warn";
   if (value !== "strict" && value !== "warn") throw new ConfigError(`WALLET_KEY_POLICY must be "strict" or "warn", got "${value}"`);
   return value;
+}
+
+/** "on" (default) or "off": the way out to stock connect-node should the unary handler misbehave. */
+function parseUnaryHandler(value: string | undefined): boolean {
+  if (value === undefined || value === "" || value === "on") return true;
+  if (value === "off") return false;
+  throw new ConfigError(`WALLET_UNARY_HANDLER must be "on" or "off", got "${value}"`);
 }
 
 function parseDatabaseUrl(value: string | undefined): string | undefined {

@@ -44,6 +44,8 @@ export interface UnaryOptions {
   readonly compressMinBytes: number;
   /** A request body of more bytes is refused with RESOURCE_EXHAUSTED (connect-node's `readMaxBytes`). */
   readonly readMaxBytes: number;
+  /** JSON options (a registry for Any fields), as connect-node's `jsonOptions`. */
+  readonly jsonOptions?: Parameters<typeof createMethodSerializationLookup>[2];
 }
 
 type Next = Parameters<Interceptor>[0];
@@ -100,7 +102,7 @@ export function unaryHandler(routes: readonly ServiceRoute[], options: UnaryOpti
   for (const { service, impl } of routes) {
     for (const spec of Object.values(createServiceImplSpec(service, impl).methods)) {
       if (spec.kind !== "unary") continue;
-      const serialization = createMethodSerializationLookup(spec.method, undefined, undefined, { readMaxBytes: NO_LIMIT, writeMaxBytes: NO_LIMIT });
+      const serialization = createMethodSerializationLookup(spec.method, undefined, options.jsonOptions, { readMaxBytes: NO_LIMIT, writeMaxBytes: NO_LIMIT });
       unary.set(`/${service.typeName}/${spec.method.name}`, { spec, serialization });
     }
   }
@@ -141,7 +143,8 @@ async function answerGrpc(method: UnaryMethod, protocol: Protocol, req: Request,
   const read = async () => {
     if (timeout.error) throw timeout.error;
     if (compression.error) throw compression.error;
-    const { flags, data } = requestEnvelope(await readAll(req, options.readMaxBytes));
+    // readMaxBytes bounds the message, as connect-node's does; the envelope's 5 bytes come on top.
+    const { flags, data } = requestEnvelope(await readAll(req, options.readMaxBytes, 5));
     if ((flags & COMPRESSED) === 0) return data;
     if (!compression.request) throw new ConnectError(`protocol error: a compressed message, but grpc-encoding is not one of ${accepted}`, Code.InvalidArgument);
     return decompress(compression.request, data, options.readMaxBytes);
@@ -364,21 +367,21 @@ class ImplementationContext implements HandlerContext {
   }
 }
 
-/** The request body; RESOURCE_EXHAUSTED once it passes `maxBytes` (the rest is read and dropped, not kept). */
-function readAll(req: Request, maxBytes: number): Promise<Buffer> {
+/** The request body; RESOURCE_EXHAUSTED once its message passes `maxBytes` (`framing`: the envelope's bytes on top; the rest is read and dropped, not kept). */
+function readAll(req: Request, maxBytes: number, framing = 0): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     const onData = (chunk: Buffer) => {
       size += chunk.byteLength;
-      if (size <= maxBytes) {
+      if (size <= maxBytes + framing) {
         chunks.push(chunk);
         return;
       }
       req.off("data", onData);
       req.off("end", onEnd);
       req.resume();
-      reject(new ConnectError(`message size ${size} is larger than configured readMaxBytes ${maxBytes}`, Code.ResourceExhausted));
+      reject(new ConnectError(`message size ${size - framing} is larger than configured readMaxBytes ${maxBytes}`, Code.ResourceExhausted));
     };
     const onEnd = () => resolve(Buffer.concat(chunks, size));
     req.on("data", onData);
