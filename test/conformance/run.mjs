@@ -11,7 +11,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
 const result = spawnSync(
   join(root, '.tools', 'bin', 'connectconformance'),
-  ['--mode', 'server', '--conf', join(here, 'config.yaml'), '--known-failing', `@${join(here, 'known-failing.txt')}`, '--',
+  ['--mode', 'server', '--conf', join(here, 'config.yaml'), '--known-failing', `@${join(here, 'known-failing.txt')}`, '--known-flaky', `@${join(here, 'known-flaky.txt')}`, '--',
     join(root, 'node_modules', '.bin', 'tsx'), join(here, 'server.ts')],
   { stdio: 'inherit', cwd: root },
 );
