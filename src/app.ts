@@ -5,6 +5,7 @@ import { AccountExchange } from "./accounts/account-exchange.js";
 import { KeyPolicy } from "./accounts/key-policy.js";
 import { SyncAdminService } from "./admin/sync-admin.service.js";
 import { AddressChecker } from "./addresses/address-check.js";
+import { softDeleteAccountAddresses } from "./addresses/address-lifecycle.js";
 import { DepositAddressRepository } from "./addresses/deposit-address.repository.js";
 import { DepositAddressService } from "./addresses/deposit-address.service.js";
 import type { Config } from "./config.js";
@@ -72,7 +73,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
   // Each catalogue exchange's CCXT class, now: a wrong ccxt_id fails start-up, not a user's first call.
   await Promise.all(catalogue.list().map((row) => capabilitiesOf(row)));
   const pageTokens = new PageTokens(await loadServerKey(orm.em.fork(), "page_tokens"));
-  const accounts = new ExchangeAccountService(orm.em, cipher, catalogue, logger);
+  const accounts = new ExchangeAccountService(orm.em, cipher, catalogue, logger, softDeleteAccountAddresses);
   const metrics = new Metrics();
   const exchangeClients = new ExchangeClients({
     catalogue,

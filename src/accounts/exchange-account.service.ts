@@ -4,19 +4,21 @@ import type { Cipher } from "../crypto/cipher.js";
 import { DomainError, NotFoundError } from "../errors.js";
 import type { ExchangeCatalogue } from "../exchanges/exchange-catalogue.js";
 import type { Actor } from "../identity/caller.js";
+import type { Credentials } from "../exchange/exchange-client.js";
 import type { Logger } from "../logger.js";
 import { type Page, pageOf, type PageRequest } from "../pagination.js";
 import { Violations } from "../validation.js";
-import { softDeleteAccountAddresses } from "../addresses/address-lifecycle.js";
 import { type ExchangeAccount, ExchangeAccountSchema, type StoredPermissions } from "./exchange-account.entity.js";
 import { type AccountFilters, ExchangeAccountRepository } from "./exchange-account.repository.js";
 
-/** An exchange API key in clear: only ever in memory, on its way to the cipher or an exchange. */
-export interface Credentials {
-  readonly apiKey: string;
-  readonly apiSecret: string;
-  readonly passphrase?: string;
-}
+/**
+ * Soft-deletes an account's addresses with their audit events in the same
+ * transaction: handed in (by app.ts) so accounts need not import addresses,
+ * which depend on accounts.
+ */
+export type AccountAddressesDeleter = (em: EntityManager, accountId: string, actor: Actor, now: Date) => Promise<number>;
+
+export type { Credentials } from "../exchange/exchange-client.js";
 
 /** What CreateExchangeAccount asks for. */
 export interface NewExchangeAccount {
@@ -52,6 +54,7 @@ export class ExchangeAccountService {
     private readonly cipher: Cipher,
     private readonly catalogue: ExchangeCatalogue,
     private readonly logger: Logger,
+    private readonly deleteAddresses: AccountAddressesDeleter,
   ) {}
 
   /** Registers a listener for credential changes and deletions. */
@@ -142,7 +145,7 @@ export class ExchangeAccountService {
       const now = new Date();
       found.isActive = false;
       found.deletedAt = now;
-      await softDeleteAccountAddresses(em, found.id, actor, now);
+      await this.deleteAddresses(em, found.id, actor, now);
       return found;
     });
     this.invalidate(id);

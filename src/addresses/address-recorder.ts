@@ -1,5 +1,6 @@
 import type { ExchangeAccount } from "../accounts/exchange-account.entity.js";
 import type { Actor } from "../identity/caller.js";
+import type { AddressAnnotations } from "./address-annotations.js";
 import type { CheckedAddress } from "./address-check.js";
 import type { Route } from "./address-route.js";
 import type { DepositAddresses } from "./deposit-address.repository.js";
@@ -7,14 +8,6 @@ import type { AddressView } from "./deposit-address.view.js";
 
 /** What recording an exchange's answer did to our copy. */
 export type RecordOutcome = "added" | "updated" | "unchanged";
-
-/** What a user asked to attach to a new address. */
-export interface AddressAnnotations {
-  readonly label?: string;
-  readonly description?: string;
-  readonly userMetadata?: Readonly<Record<string, string>>;
-  readonly requestId?: string;
-}
 
 /**
  * Keeps our copy of an address in line with what the exchange just said, each

@@ -1,13 +1,7 @@
 import { exchangeClass } from "./ccxt-modules.js";
+import type { ExchangeCapabilities } from "./exchange-client.js";
 import { keyPermissionsReader } from "./key-permissions.js";
 
-/** What the service can do with deposit addresses and keys on an exchange. */
-export interface ExchangeCapabilities {
-  readonly fetchDepositAddress: boolean;
-  readonly createDepositAddress: boolean;
-  readonly fetchDepositAddressesByNetwork: boolean;
-  readonly fetchKeyPermissions: boolean;
-}
 
 const cache = new Map<string, ExchangeCapabilities>();
 

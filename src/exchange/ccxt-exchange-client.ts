@@ -2,7 +2,7 @@ import { performance } from "node:perf_hooks";
 import type { Exchange } from "ccxt";
 import { ccxtErrors } from "./ccxt-modules.js";
 import { DomainError } from "../errors.js";
-import type { ExchangeCapabilities } from "./capabilities.js";
+import type { ExchangeCapabilities } from "./exchange-client.js";
 import type { CurrencyInfo, ExchangeAddress, ExchangeClient, KeyPermissionsInfo, NetworkInfo } from "./exchange-client.js";
 import { toDomainError, isRetriable } from "./exchange-errors.js";
 import type { ExchangeMetrics } from "./exchange-metrics.js";

@@ -1,4 +1,28 @@
-import type { ExchangeCapabilities } from "./capabilities.js";
+/** What the service can do with deposit addresses and keys on an exchange. */
+export interface ExchangeCapabilities {
+  readonly fetchDepositAddress: boolean;
+  readonly createDepositAddress: boolean;
+  readonly fetchDepositAddressesByNetwork: boolean;
+  readonly fetchKeyPermissions: boolean;
+}
+
+/** An exchange API key in clear: only ever in memory, on its way to the cipher or an exchange. */
+export interface Credentials {
+  readonly apiKey: string;
+  readonly apiSecret: string;
+  readonly passphrase?: string;
+}
+
+/** What the client cache needs of an exchange account: who it is and what its stored credentials are. */
+export interface ClientAccount {
+  readonly id: string;
+  readonly userId: string;
+  readonly exchangeId: string;
+  readonly sandboxMode: boolean;
+  readonly apiKeyEncrypted: string;
+  readonly apiSecretEncrypted: string;
+  readonly apiPassphraseEncrypted?: string | null;
+}
 
 /** One chain a currency moves on, as the exchange lists it. */
 export interface NetworkInfo {

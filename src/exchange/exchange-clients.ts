@@ -1,13 +1,11 @@
 import { createHash } from "node:crypto";
 import type { Registry } from "prom-client";
-import type { ExchangeAccount } from "../accounts/exchange-account.entity.js";
-import type { Credentials } from "../accounts/exchange-account.service.js";
 import type { ExchangeLimitOverrides } from "../config.js";
 import type { ExchangeCatalogue } from "../exchanges/exchange-catalogue.js";
 import { capabilitiesOf } from "./capabilities.js";
 import { CcxtExchangeClient } from "./ccxt-exchange-client.js";
 import { exchangeClass } from "./ccxt-modules.js";
-import type { ExchangeClient } from "./exchange-client.js";
+import type { ClientAccount, Credentials, ExchangeClient } from "./exchange-client.js";
 import { ExchangeMetrics } from "./exchange-metrics.js";
 import { PROFILES } from "./exchange-profiles.js";
 import { MarketCache } from "./market-cache.js";
@@ -59,7 +57,7 @@ export class ExchangeClients {
   }
 
   /** The account's client; `credentials` is only called (a Vault round trip) when a client must be built. */
-  clientFor(account: ExchangeAccount, credentials: () => Promise<Credentials>): Promise<ExchangeClient> {
+  clientFor(account: ClientAccount, credentials: () => Promise<Credentials>): Promise<ExchangeClient> {
     const fingerprint = fingerprintOf(account);
     const cached = this.entries.get(account.id);
     if (cached?.fingerprint === fingerprint) {
@@ -102,7 +100,7 @@ export class ExchangeClients {
     this.entries.clear();
   }
 
-  private async build(account: ExchangeAccount, credentials: Credentials): Promise<ExchangeClient> {
+  private async build(account: ClientAccount, credentials: Credentials): Promise<ExchangeClient> {
     const row = this.options.catalogue.require(account.exchangeId, "exchange_id");
     const exchange = new (await exchangeClass(row.ccxtId))({
       apiKey: credentials.apiKey,
@@ -132,7 +130,7 @@ export class ExchangeClients {
   }
 }
 
-function fingerprintOf(account: ExchangeAccount): string {
+function fingerprintOf(account: ClientAccount): string {
   return createHash("sha256")
     .update([account.apiKeyEncrypted, account.apiSecretEncrypted, account.apiPassphraseEncrypted ?? "", account.sandboxMode].join("\n"))
     .digest("base64url");
