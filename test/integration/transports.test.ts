@@ -88,6 +88,9 @@ describe('one port, every protocol', () => {
     expect(text).toMatch(/wallet_rpc_calls_total\{method="wallet\.v1\.WalletService\/ListSupportedExchanges",code="OK"\} [1-9]/);
     expect(text).toMatch(/wallet_rpc_calls_total\{method="wallet\.v1\.WalletService\/ListSupportedExchanges",code="UNAUTHENTICATED"\} [1-9]/);
     expect(text).toMatch(/wallet_rpc_duration_seconds_bucket\{le="0\.01",method="wallet\.v1\.WalletService\/ListSupportedExchanges",code="OK"\}/);
+    // The runtime the project brings (the `node` package): Node 24 LTS, not the machine's Node 20.
+    const major = Number(/nodejs_version_info\{[^}]*major="(\d+)"/.exec(text)?.[1]);
+    expect(major).toBeGreaterThanOrEqual(24);
   });
 
   it('logs one line per call with RPC, code, duration, user and request id', async () => {
