@@ -367,8 +367,10 @@ describe('slow exchanges', () => {
     }
     const health = await fetch(`${h.svc.baseUrl}/grpc.health.v1.Health/Check`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
     expect(await health.json()).toEqual({ status: 'SERVING' });
-    // Were a pool connection held per create (20 in the pool), these would wait for the exchange: 700 ms.
-    expect(Math.max(...took)).toBeLessThan(300);
+    // Were a pool connection held per create (20 in the pool), these would wait for the exchange: 600 ms
+    // and more (700 ms latency, 100 ms gone). Alone a Get + List takes ~10 ms here, the first ones ~50–90
+    // (new connections prepare their statements); under the whole suite's load the first went to 360.
+    expect(Math.max(...took)).toBeLessThan(500);
     const created = await Promise.all(creates);
     expect(created.every((c) => c.depositAddress!.network === 'ERC20')).toBe(true);
   }, 30_000);
