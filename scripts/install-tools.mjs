@@ -52,7 +52,8 @@ const GROUPS = {
     },
     goTool('grpcurl', 'github.com/fullstorydev/grpcurl/cmd/grpcurl', '1.9.3'),
     // The Connect conformance suite, run against test/conformance/server.ts (the unary handler in front of connect-node).
-    goTool('connectconformance', 'connectrpc.com/conformance/cmd/connectconformance', '1.0.7'),
+    // Its version is the one test/conformance/generate.sh takes the suite's protos from.
+    goTool('connectconformance', 'connectrpc.com/conformance/cmd/connectconformance', readFileSync(join(root, 'test', 'conformance', 'suite-version'), 'utf8').trim()),
   ],
   bench: [
     // The proxy's version list stops at v0.93.0, but v0.120.0 resolves and builds; it has --async.

@@ -5,6 +5,9 @@ import { describe, expect, it } from "vitest";
 
 const SRC = resolve(import.meta.dirname);
 
+/** The src path of the module that `file` imports as `name` ("./x.js" → "dir/x.ts"). */
+const srcModule = (file: string, name: string) => relative(SRC, resolve(SRC, dirname(file), name)).replace(/\.js$/, ".ts");
+
 /** Every module of src (tests left out) and the src modules it imports, type-only imports included. */
 function importGraph(): Map<string, string[]> {
   const files = readdirSync(SRC, { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".ts") && !f.endsWith(".test.ts"));
@@ -14,7 +17,7 @@ function importGraph(): Map<string, string[]> {
     const targets = importedFiles
       .map((i) => i.fileName)
       .filter((name) => name.startsWith("."))
-      .map((name) => relative(SRC, resolve(SRC, dirname(file), name)).replace(/\.js$/, ".ts"));
+      .map((name) => srcModule(file, name));
     graph.set(file, targets.filter((t) => files.includes(t)));
   }
   return graph;
@@ -51,7 +54,7 @@ function staticPackages(): Set<string> {
     for (const statement of source.statements) {
       if (!(ts.isImportDeclaration(statement) || ts.isExportDeclaration(statement)) || !statement.moduleSpecifier) continue;
       const name = (statement.moduleSpecifier as ts.StringLiteral).text;
-      if (name.startsWith(".")) visit(relative(SRC, resolve(SRC, dirname(file), name)).replace(/\.js$/, ".ts"));
+      if (name.startsWith(".")) visit(srcModule(file, name));
       else packages.add(name);
     }
   };
